@@ -64,8 +64,7 @@ export const icmp: MatchModule<IcmpData> = {
   parse(options, rule) {
     if (rule.proto !== IPPROTO_ICMP || rule.protoNegated) throw optionError(options[0] ?? null, 'icmp: match needs "-p icmp"');
     const o = collectOptions('icmp', options, this.options).get('--icmp-type');
-    // libxt_icmp leaves type 0xFF (any) when --icmp-type is absent.
-    if (o === undefined) return { type: 0xff, codeMin: 0, codeMax: 0xff, invert: false };
+    if (o === undefined) throw optionError(options[0] ?? null, 'icmp: option "--icmp-type" must be specified');
     const text = o.values[0]!;
     const named = ICMP_NAMES[text];
     if (named !== undefined) return { type: named[0], codeMin: named[1], codeMax: named[2], invert: o.negated };

@@ -57,7 +57,8 @@ export const statistic: MatchModule<StatisticData> = {
         if (every === undefined) throw optionError(mode, 'statistic: --every is required in nth mode');
         const n = parseDecimal(every.values[0]!);
         if (n === null || n === 0) throw optionError(every, `statistic: bad --every "${every.values[0]}": expected a number >= 1`);
-        const pk = packet === undefined ? 0 : parseDecimal(packet.values[0]!);
+        if (packet === undefined) throw optionError(every, 'statistic: option "--every" also requires "--packet".');
+        const pk = parseDecimal(packet.values[0]!);
         if (pk === null || pk > n - 1) throw optionError(packet!, 'statistic: --packet must be between 0 and --every - 1');
         return { mode: 'nth', every: n - 1, packet: pk, invert: every.negated, master: { count: pk } };
       }
@@ -68,7 +69,8 @@ export const statistic: MatchModule<StatisticData> = {
   save(d) {
     const inv = d.invert ? ' !' : '';
     if (d.mode === 'random') return `--mode random${inv} --probability ${formatProbability(d.probability)}`;
-    return `--mode nth${inv} --every ${d.every + 1}${d.packet ? ` --packet ${d.packet}` : ''}`;
+    // print_match prints --packet whenever a prefix is in use, i.e. always in save output.
+    return `--mode nth${inv} --every ${d.every + 1} --packet ${d.packet}`;
   },
   match(d, _skb, ctx) {
     if (d.mode === 'random') {

@@ -1,0 +1,3 @@
+import type { CompiledRules } from 'nearley';
+declare const grammar: CompiledRules;
+export = grammar;
