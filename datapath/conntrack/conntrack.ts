@@ -1,0 +1,667 @@
+/**
+ * The connection-tracking table of one namespace, and the netfilter hook functions around it:
+ * nf_conntrack_in (PREROUTING/OUTPUT, priority -200), __nf_conntrack_confirm (end of
+ * POSTROUTING/INPUT) and nf_nat_ipv4_fn/nf_nat_inet_fn (the four NAT hooks). See README.md.
+ */
+import {
+  IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, TCP_SYN, isIcmpError, type Skb,
+} from '../packet.js';
+import type { Cost } from '../trace/cost.js';
+import type { Clock, Rng } from '../util/rng.js';
+import type { IPv4 } from '../addr/ipv4.js';
+import { assertNever } from '../util/assert.js';
+import { ACCEPT, type Hook, type HookVerdict } from '../netfilter/hooks.js';
+import type { NatManip, NatRange, NatService } from '../netfilter/xtables/context.js';
+import type { ConntrackEntry, CtDir, CtRef, TcpCtState, Tuple } from './types.js';
+import { ctOf, type CtEntry, type TupleHash } from './entry.js';
+import { jhash2, reciprocalScale } from './jhash.js';
+import { copyTuple, invertTuple, manipPacket, tupleEqual, tupleOf } from './tuple.js';
+import { TCP_RST_SET, TCP_SYN_SET, tcpFlagsValid, tcpIndex, tcpTransition } from './tcp.js';
+import {
+  NF_CONNTRACK_BUCKETS_DEFAULT, NF_CONNTRACK_MAX_DEFAULT, NF_CT_EVICTION_RANGE, NF_CT_GENERIC_TIMEOUT,
+  NF_CT_ICMP_TIMEOUT, NF_CT_TCP_TIMEOUT, NF_CT_UDP_STREAM_AFTER, NF_CT_UDP_TIMEOUT, NF_CT_UDP_TIMEOUT_STREAM,
+} from './timeouts.js';
+import { getUniqueTuple, type NatTable } from './nat.js';
+import { formatConntrackList } from './format.js';
+import type { ParsedConntrackEntry } from './parse.js';
+
+export interface ConntrackOptions {
+  clock: Clock;
+  rng: Rng;
+  /** MASQUERADE's source: the address routing picks to reach dst out of outDev (inet_select_addr). */
+  selectSource: (dst: IPv4, outDev: string | null) => IPv4 | null;
+  /** REDIRECT's destination: the first address of the input device (in_dev->ifa_list). */
+  primaryAddress: (dev: string) => IPv4 | null;
+  /** net.netfilter.nf_conntrack_max */
+  max?: number;
+  /** net.netfilter.nf_conntrack_buckets */
+  buckets?: number;
+  /** net.netfilter.nf_conntrack_tcp_loose (default 1: pick up connections mid-stream). */
+  tcpLoose?: boolean;
+  /** Per-protocol timeouts in seconds, overriding the defaults (sysctl nf_conntrack_*_timeout*). */
+  timeouts?: Partial<ConntrackTimeouts>;
+}
+
+export interface ConntrackTimeouts {
+  tcp: Record<TcpCtState, number>;
+  udp: number;
+  udpStream: number;
+  icmp: number;
+  generic: number;
+}
+
+/** ICMP types that may start a connection (icmp_new's valid_new[]): echo, timestamp, info, address mask. */
+function icmpValidNew(type: number): boolean {
+  return type === 8 || type === 13 || type === 15 || type === 17;
+}
+
+/** The reply to an ICMP query type (echo 8 → 0, timestamp 13 → 14, ...). */
+export function icmpReplyType(type: number): number {
+  switch (type) {
+    case 8: return 0;
+    case 13: return 14;
+    case 15: return 16;
+    case 17: return 18;
+    default: return type;
+  }
+}
+
+function manipOfHook(hook: Hook): NatManip {
+  switch (hook) {
+    case 'PREROUTING': case 'OUTPUT': return 'dst';
+    case 'POSTROUTING': case 'INPUT': return 'src';
+    case 'FORWARD': throw new Error('NAT has no FORWARD hook');
+    default: return assertNever(hook, 'hook');
+  }
+}
+
+const UNTRACKED_REF: CtRef = Object.freeze({ entry: null, dir: 'original', info: 'untracked' }) as CtRef;
+
+function invalidRef(): CtRef {
+  return { entry: null, dir: 'original', info: 'invalid' };
+}
+
+export class Conntrack {
+  private readonly clock: Clock;
+  private readonly rng: Rng;
+  private readonly selectSource: ConntrackOptions['selectSource'];
+  private readonly primaryAddress: ConntrackOptions['primaryAddress'];
+  /** sysctls; writable like /proc/sys/net/netfilter. */
+  max: number;
+  readonly buckets: number;
+  tcpLoose: boolean;
+  readonly timeouts: ConntrackTimeouts;
+  /** Bucket index → tuple nodes (both directions of every confirmed entry). */
+  private readonly table = new Map<number, TupleHash[]>();
+  /** Confirmed entries in insertion order (conntrack -L order; see DEVIATION in format.ts). */
+  private readonly confirmed = new Set<CtEntry>();
+  /** nf_nat_bysource: source-NATed entries by original (src, sport, proto). */
+  private readonly bysource = new Map<number, CtEntry[]>();
+  /** The table's hash seed (nf_conntrack_hash_rnd), drawn once from the world's Rng. */
+  private readonly seed: number;
+  private nextId = 1;
+  private readonly natTable: NatTable;
+
+  constructor(opts: ConntrackOptions) {
+    this.clock = opts.clock;
+    this.rng = opts.rng;
+    this.selectSource = opts.selectSource;
+    this.primaryAddress = opts.primaryAddress;
+    this.max = opts.max ?? NF_CONNTRACK_MAX_DEFAULT;
+    this.buckets = opts.buckets ?? NF_CONNTRACK_BUCKETS_DEFAULT;
+    this.tcpLoose = opts.tcpLoose ?? true;
+    const t = opts.timeouts ?? {};
+    this.timeouts = {
+      tcp: { ...NF_CT_TCP_TIMEOUT, ...(t.tcp ?? {}) },
+      udp: t.udp ?? NF_CT_UDP_TIMEOUT,
+      udpStream: t.udpStream ?? NF_CT_UDP_TIMEOUT_STREAM,
+      icmp: t.icmp ?? NF_CT_ICMP_TIMEOUT,
+      generic: t.generic ?? NF_CT_GENERIC_TIMEOUT,
+    };
+    this.seed = this.rng.nextU32();
+    this.natTable = {
+      rng: this.rng,
+      tupleTaken: (t, ignored) => this.tupleTaken(t, ignored),
+      evictTimeWait: (t, ignored) => this.evictTimeWait(t, ignored),
+      bySource: (t) => this.bySourceList(t),
+    };
+  }
+
+  // ---------------------------------------------------------------- the table
+
+  /** Number of confirmed entries (net.netfilter.nf_conntrack_count). */
+  get count(): number {
+    return this.confirmed.size;
+  }
+
+  private hashTuple(t: Tuple): number {
+    return jhash2([t.src, t.dst, ((t.sport << 16) | t.dport) >>> 0, t.proto], this.seed);
+  }
+
+  private bucketOf(t: Tuple): number {
+    return reciprocalScale(this.hashTuple(t), this.buckets);
+  }
+
+  /**
+   * __nf_conntrack_find_get: the node holding this tuple, skipping (and reaping) expired entries the
+   * way the kernel's lookup does (lazy expiry; the gc worker is gc()).
+   */
+  private find(t: Tuple): TupleHash | null {
+    const chain = this.table.get(this.bucketOf(t));
+    if (!chain) return null;
+    const now = this.clock.now();
+    for (let i = 0; i < chain.length; i++) {
+      const h = chain[i]!;
+      if (!tupleEqual(h.tuple, t)) continue;
+      if (h.entry.expires <= now) {
+        this.unlink(h.entry);
+        return this.find(t);
+      }
+      return h;
+    }
+    return null;
+  }
+
+  private link(e: CtEntry): void {
+    for (const [tuple, dir] of [[e.orig, 'original'], [e.reply, 'reply']] as const) {
+      if (dir === 'reply' && e.natClash) continue; // a clash entry is only found by its original tuple
+      const b = this.bucketOf(tuple);
+      let chain = this.table.get(b);
+      if (!chain) this.table.set(b, (chain = []));
+      chain.unshift({ tuple: copyTuple(tuple), entry: e, dir });
+    }
+    this.confirmed.add(e);
+    if (e.status.srcNat || e.status.srcNatDone) this.addBySource(e);
+  }
+
+  private unlink(e: CtEntry): void {
+    if (!this.confirmed.delete(e)) return;
+    e.dying = true;
+    for (const tuple of [e.orig, e.reply]) {
+      const b = this.bucketOf(tuple);
+      const chain = this.table.get(b);
+      if (!chain) continue;
+      const kept = chain.filter((h) => h.entry !== e);
+      if (kept.length) this.table.set(b, kept); else this.table.delete(b);
+    }
+    const key = this.srcKey(e.orig);
+    const list = this.bysource.get(key);
+    if (list) {
+      const kept = list.filter((x) => x !== e);
+      if (kept.length) this.bysource.set(key, kept); else this.bysource.delete(key);
+    }
+  }
+
+  private srcKey(t: Tuple): number {
+    return jhash2([t.src, ((t.sport << 8) | t.proto) >>> 0], this.seed);
+  }
+
+  private addBySource(e: CtEntry): void {
+    const key = this.srcKey(e.orig);
+    const list = this.bysource.get(key);
+    if (!list) this.bysource.set(key, [e]);
+    else if (!list.includes(e)) list.unshift(e);
+  }
+
+  private bySourceList(t: Tuple): readonly CtEntry[] {
+    const list = this.bysource.get(this.srcKey(t));
+    if (!list) return [];
+    const now = this.clock.now();
+    // same_src: protocol, source address and source port of the original direction.
+    return list.filter((e) => e.orig.proto === t.proto && e.orig.src === t.src && e.orig.sport === t.sport && e.expires > now);
+  }
+
+  /** nf_conntrack_tuple_taken */
+  private tupleTaken(t: Tuple, ignored: CtEntry): boolean {
+    const h = this.find(t);
+    if (!h || h.entry === ignored) return false;
+    // Two packets racing with the same original tuple are a clash for confirm to resolve, not a
+    // reason to pick another port.
+    if (h.dir === 'reply' && tupleEqual(h.entry.orig, ignored.orig)) return false;
+    return true;
+  }
+
+  private evictTimeWait(t: Tuple, ignored: CtEntry): boolean {
+    const h = this.find(t);
+    if (!h || h.entry === ignored) return true;
+    if (h.entry.tcpState !== 'TIME_WAIT') return false;
+    this.unlink(h.entry);
+    return true;
+  }
+
+  private newEntry(orig: Tuple): CtEntry {
+    return {
+      id: this.nextId++,
+      orig: copyTuple(orig),
+      reply: invertTuple(orig),
+      status: {
+        confirmed: false, seenReply: false, assured: false, srcNat: false, dstNat: false,
+        srcNatDone: false, dstNatDone: false,
+      },
+      tcpState: orig.proto === IPPROTO_TCP ? 'NONE' : null,
+      mark: 0,
+      expires: 0,
+      timeoutMs: 0,
+      streamTs: 0,
+      icmpType: 0,
+      tcpLastIndex: -1,
+      tcpLastDir: null,
+      natClash: false,
+      dying: false,
+    };
+  }
+
+  /** nf_ct_refresh: an unconfirmed entry's timer starts at confirmation. */
+  private refresh(e: CtEntry, seconds: number): void {
+    e.timeoutMs = seconds * 1000;
+    if (e.status.confirmed) e.expires = this.clock.now() + e.timeoutMs;
+  }
+
+  /**
+   * early_drop: when the table is full, evict the unassured entries of the first of
+   * NF_CT_EVICTION_RANGE buckets (from the new tuple's) that has any. Expired entries met on the way
+   * are reaped without counting.
+   */
+  private earlyDrop(t: Tuple): boolean {
+    let bucket = this.bucketOf(t);
+    const now = this.clock.now();
+    for (let i = 0; i < NF_CT_EVICTION_RANGE; i++) {
+      if (i > 0) bucket = (bucket + 1) % this.buckets;
+      const chain = this.table.get(bucket);
+      if (!chain) continue;
+      let drops = 0;
+      for (const h of [...chain]) {
+        const e = h.entry;
+        if (e.dying) continue;
+        if (e.expires <= now) { this.unlink(e); continue; }
+        if (e.status.assured) continue;
+        this.unlink(e);
+        drops++;
+      }
+      if (drops) return true;
+    }
+    return false;
+  }
+
+  // ---------------------------------------------------------------- hooks
+
+  /**
+   * nf_conntrack_in: attach the packet to its connection (creating an unconfirmed one for a new
+   * tuple), update the protocol state and timeout, and set skb.ct. Counts one table lookup.
+   */
+  in(skb: Skb, cost: Cost): HookVerdict {
+    // Previously seen (a looped-back packet keeps its reference) or untracked by raw.
+    if (skb.ct !== null && skb.ct !== undefined) return ACCEPT;
+    if (skb.untracked) {
+      skb.ct = UNTRACKED_REF;
+      return ACCEPT;
+    }
+    const pkt = skb.pkt;
+    if (isIcmpError(pkt)) {
+      skb.ct = this.icmpErrorRef(skb, cost);
+      return ACCEPT;
+    }
+    for (let repeat = 0; repeat < 2; repeat++) {
+      const tuple = tupleOf(pkt);
+      if (!tuple) { skb.ct = invalidRef(); return ACCEPT; }
+      cost.conntrackLookups++;
+      const h = this.find(tuple);
+      let e: CtEntry;
+      let dir: CtDir;
+      if (!h) {
+        // init_conntrack: the protocol must accept this packet as a connection's first.
+        if (!this.validNew(pkt.proto, pkt.tcpFlags, pkt.icmpType)) { skb.ct = invalidRef(); return ACCEPT; }
+        if (this.max > 0 && this.count + 1 > this.max && !this.earlyDrop(tuple)) {
+          return { kind: 'drop', reason: 'conntrack table full' };
+        }
+        e = this.newEntry(tuple);
+        if (pkt.proto === IPPROTO_ICMP) e.icmpType = pkt.icmpType;
+        if (pkt.proto === IPPROTO_UDP) e.streamTs = this.clock.now() + NF_CT_UDP_STREAM_AFTER * 1000;
+        dir = 'original';
+      } else {
+        e = h.entry;
+        dir = h.dir;
+      }
+      const info = dir === 'reply' ? 'established' : e.status.seenReply ? 'established' : 'new';
+      const res = this.handlePacket(e, dir, skb);
+      if (res === 'repeat') continue;
+      if (res === 'invalid') { skb.ct = invalidRef(); return ACCEPT; }
+      if (dir === 'reply') e.status.seenReply = true;
+      skb.ct = { entry: e, dir, info } satisfies CtRef;
+      return ACCEPT;
+    }
+    skb.ct = invalidRef();
+    return ACCEPT;
+  }
+
+  private validNew(proto: number, tcpFlags: number, icmpType: number): boolean {
+    switch (proto) {
+      case IPPROTO_TCP: {
+        if (!tcpFlagsValid(tcpFlags)) return false;
+        const next = tcpTransition('original', tcpIndex(tcpFlags), 'NONE');
+        if (next === 'INVALID' || next === 'IGNORE') return false;
+        // tcp_new: without nf_conntrack_tcp_loose only a SYN starts a connection.
+        return next === 'SYN_SENT' || this.tcpLoose;
+      }
+      case IPPROTO_ICMP:
+        return icmpValidNew(icmpType);
+      default:
+        return true;
+    }
+  }
+
+  /** The l4proto ->packet() step: 'ok', 'invalid' (-NF_ACCEPT) or 'repeat' (reopened connection). */
+  private handlePacket(e: CtEntry, dir: CtDir, skb: Skb): 'ok' | 'invalid' | 'repeat' {
+    const pkt = skb.pkt;
+    switch (pkt.proto) {
+      case IPPROTO_TCP: return this.tcpPacket(e, dir, pkt.tcpFlags);
+      case IPPROTO_UDP: {
+        // udp_packet: replied traffic still flowing two seconds after the first packet is a stream.
+        if (e.status.seenReply) {
+          let extra = this.timeouts.udp;
+          let stream = false;
+          if (this.clock.now() > e.streamTs) {
+            extra = this.timeouts.udpStream;
+            stream = !e.status.assured;
+          }
+          this.refresh(e, extra);
+          if (stream && !e.natClash) e.status.assured = true;
+        } else {
+          this.refresh(e, this.timeouts.udp);
+        }
+        return 'ok';
+      }
+      case IPPROTO_ICMP:
+        this.refresh(e, this.timeouts.icmp);
+        return 'ok';
+      default:
+        // UNVERIFIED: SCTP, GRE and others use the generic tracker here (no per-protocol states).
+        this.refresh(e, this.timeouts.generic);
+        return 'ok';
+    }
+  }
+
+  /** tcp_packet (state machine part). */
+  private tcpPacket(e: CtEntry, dir: CtDir, flags: number): 'ok' | 'invalid' | 'repeat' {
+    if (!tcpFlagsValid(flags)) return 'invalid';
+    const old = e.tcpState ?? 'NONE';
+    const index = tcpIndex(flags);
+    let next = tcpTransition(dir, index, old);
+    if (old === 'NONE') {
+      // tcp_new picked the initial state from the original-direction row.
+      next = tcpTransition('original', index, 'NONE');
+    }
+    switch (next) {
+      case 'SYN_SENT':
+        if (old === 'TIME_WAIT' || old === 'CLOSE') {
+          // Reopening a closed or aborted connection: kill the old entry and look up again.
+          // DEVIATION: the kernel also requires the close to have been seen (CLOSE_INIT) or the last
+          // segment in this direction to have been a RST; kpath reopens on any SYN here.
+          this.unlink(e);
+          if (e.status.confirmed) return 'repeat';
+        }
+        break;
+      case 'IGNORE':
+        e.tcpLastIndex = index;
+        e.tcpLastDir = dir;
+        return 'ok';
+      case 'INVALID':
+        return 'invalid';
+      default:
+        break;
+    }
+    if (!e.status.seenReply && (flags & 0x04) && old !== 'NONE') {
+      // "If only reply is a RST, we can consider ourselves not to have an established connection":
+      // the entry is killed, the RST itself passes.
+      this.unlink(e);
+      e.tcpState = 'CLOSE';
+      return 'ok';
+    }
+    e.tcpLastIndex = index;
+    e.tcpLastDir = dir;
+    e.tcpState = next;
+    if (e.status.seenReply && !e.status.assured && (old === 'SYN_RECV' || old === 'ESTABLISHED') && next === 'ESTABLISHED') {
+      e.status.assured = true;
+    }
+    this.refresh(e, this.timeouts.tcp[next]);
+    void TCP_SYN_SET; void TCP_RST_SET; void TCP_SYN;
+    return 'ok';
+  }
+
+  /**
+   * nf_conntrack_icmpv4_error / icmp_error_message: an ICMP error belongs to the connection of the
+   * packet it quotes, looked up by the quoted tuple inverted. Its destination must be the quoted
+   * packet's source (the connection's tuple destination in that direction), else it is INVALID.
+   */
+  private icmpErrorRef(skb: Skb, cost: Cost): CtRef {
+    const quoted = skb.pkt.quoted;
+    if (!quoted) return invalidRef();
+    const inner = tupleOf(quoted);
+    if (!inner) return invalidRef();
+    cost.conntrackLookups++;
+    const h = this.find(invertTuple(inner));
+    if (!h) return invalidRef();
+    if (h.tuple.dst !== skb.pkt.dst) return invalidRef();
+    return { entry: h.entry, dir: h.dir, info: 'related' };
+  }
+
+  /**
+   * __nf_conntrack_confirm: insert a new connection in the table, starting its timer. A clash with an
+   * entry inserted meanwhile is resolved as nf_ct_resolve_clash does: the same connection → the
+   * packet joins the existing entry; UDP → the loser is kept under its original tuple only
+   * (IPS_NAT_CLASH); otherwise the packet is dropped.
+   */
+  confirm(skb: Skb): HookVerdict {
+    const ref = ctOf(skb);
+    if (!ref || !ref.entry || ref.dir !== 'original') return ACCEPT;
+    const e = ref.entry as CtEntry;
+    if (e.status.confirmed) return ACCEPT;
+    if (e.dying) return ACCEPT; // killed before confirmation (a RST answered it): never inserted
+    const clashOrig = this.find(e.orig);
+    const clashReply = this.find(e.reply);
+    if (clashOrig || clashReply) {
+      const winner = (clashOrig ?? clashReply)!.entry;
+      if (tupleEqual(winner.orig, e.orig) && tupleEqual(winner.reply, e.reply)) {
+        skb.ct = { entry: winner, dir: 'original', info: ref.info } satisfies CtRef;
+        return ACCEPT;
+      }
+      if (e.orig.proto === IPPROTO_UDP && !clashOrig) {
+        // nf_ct_resolve_clash_harder. UNVERIFIED: kernel source only (racing needs parallel CPUs).
+        e.natClash = true;
+      } else {
+        return { kind: 'drop', reason: 'conntrack insert clash' };
+      }
+    }
+    e.status.confirmed = true;
+    e.expires = this.clock.now() + e.timeoutMs;
+    this.link(e);
+    return ACCEPT;
+  }
+
+  /**
+   * nf_nat_ipv4_fn + nf_nat_inet_fn for one NAT hook: bind a new connection's manip (running the nat
+   * chain, else the null binding), then rewrite the packet for its direction (nf_nat_packet). ICMP
+   * errors related to a connection are translated outer and inner (nf_nat_icmp_reply_translation).
+   */
+  nat(skb: Skb, hook: Hook, runNatChain: () => HookVerdict, cost: Cost): HookVerdict {
+    void cost;
+    const ref = ctOf(skb);
+    if (!ref || !ref.entry) return ACCEPT;
+    const e = ref.entry as CtEntry;
+    const manip = manipOfHook(hook);
+    if (ref.info === 'related' && skb.pkt.proto === IPPROTO_ICMP) {
+      this.icmpReplyTranslation(skb, e, ref.dir, manip);
+      return ACCEPT;
+    }
+    if (ref.info === 'new' || ref.info === 'related') {
+      if (!this.natInitialized(e, manip)) {
+        const v = runNatChain();
+        if (v.kind !== 'accept') return v;
+        if (!this.natInitialized(e, manip)) {
+          if (!this.allocNullBinding(skb, e, manip)) return { kind: 'drop', reason: 'nat: null binding failed' };
+        }
+      }
+    }
+    this.natPacket(e, ref.dir, manip, skb);
+    return ACCEPT;
+  }
+
+  private natInitialized(e: ConntrackEntry, manip: NatManip): boolean {
+    return manip === 'src' ? e.status.srcNatDone : e.status.dstNatDone;
+  }
+
+  /**
+   * nf_nat_alloc_null_binding: bind the manip to the address the connection already has, which still
+   * moves the source port when another connection holds the same reply tuple.
+   */
+  private allocNullBinding(skb: Skb, e: CtEntry, manip: NatManip): boolean {
+    const ip = manip === 'src' ? e.reply.dst : e.reply.src;
+    return this.setupInfo(skb, e, manip, {
+      minIp: ip, maxIp: ip, minPort: null, maxPort: null, random: false, randomFully: false, persistent: false,
+    });
+  }
+
+  /** nf_nat_packet / nf_nat_manip_pkt: make the packet look like the inverse of the other direction. */
+  private natPacket(e: CtEntry, dir: CtDir, manip: NatManip, skb: Skb): void {
+    let statusSrc = manip === 'src';
+    if (dir === 'reply') statusSrc = !statusSrc;
+    if (!(statusSrc ? e.status.srcNat : e.status.dstNat)) return;
+    const other = dir === 'original' ? e.reply : e.orig;
+    manipPacket(skb.pkt, invertTuple(other), manip);
+  }
+
+  /** nf_nat_icmp_reply_translation */
+  private icmpReplyTranslation(skb: Skb, e: CtEntry, dir: CtDir, manip: NatManip): void {
+    let statusSrc = manip === 'src';
+    if (dir === 'reply') statusSrc = !statusSrc;
+    if (!(statusSrc ? e.status.srcNat : e.status.dstNat)) return;
+    const other = dir === 'original' ? e.reply : e.orig;
+    const inner = skb.pkt.quoted;
+    // The quoted packet travelled the other way: it gets the reverse manip towards the other tuple.
+    if (inner) manipPacket(inner, other, manip === 'src' ? 'dst' : 'src');
+    const target = invertTuple(other);
+    target.proto = IPPROTO_ICMP;
+    manipPacket(skb.pkt, target, manip);
+  }
+
+  /** nf_nat_setup_info */
+  private setupInfo(skb: Skb, e: CtEntry, manip: NatManip, range: NatRange): boolean {
+    void skb;
+    if (e.status.confirmed) return true; // the kernel accepts and changes nothing
+    if (this.natInitialized(e, manip)) return false; // WARN_ON + NF_DROP
+    const curr = invertTuple(e.reply);
+    const next = getUniqueTuple(this.natTable, curr, range, e, manip);
+    if (!tupleEqual(next, curr)) {
+      e.reply = invertTuple(next);
+      if (manip === 'src') e.status.srcNat = true; else e.status.dstNat = true;
+    }
+    if (manip === 'src') e.status.srcNatDone = true; else e.status.dstNatDone = true;
+    return true;
+  }
+
+  /** The NatService the nat table's targets call (DNAT, SNAT, MASQUERADE, REDIRECT). */
+  natService(): NatService {
+    return {
+      setup: (skb, manip, range) => {
+        const ref = ctOf(skb);
+        if (!ref || !ref.entry) return false;
+        return this.setupInfo(skb, ref.entry as CtEntry, manip, range);
+      },
+      masquerade: (skb, range) => {
+        const ref = ctOf(skb);
+        if (!ref || !ref.entry) return false;
+        // nf_nat_masquerade_ipv4: inet_select_addr on the output device towards the next hop.
+        // DEVIATION: the destination stands in for the next hop (same answer unless the gateway sits
+        // in a different subnet of the device than the destination would select).
+        const src = this.selectSource(skb.pkt.dst, skb.oif);
+        if (src === null) return false; // "%s ate my IP address": NF_DROP
+        return this.setupInfo(skb, ref.entry as CtEntry, 'src', { ...range, minIp: src, maxIp: src });
+      },
+      redirect: (skb, range) => {
+        const ref = ctOf(skb);
+        if (!ref || !ref.entry) return false;
+        // nf_nat_redirect_ipv4: 127.0.0.1 for locally generated packets, else the input device's
+        // first address; no address → NF_DROP.
+        const dst = skb.locallyGenerated ? 0x7f000001 : skb.iif === null ? null : this.primaryAddress(skb.iif);
+        if (dst === null) return false;
+        return this.setupInfo(skb, ref.entry as CtEntry, 'dst', { ...range, minIp: dst, maxIp: dst });
+      },
+    };
+  }
+
+  // ---------------------------------------------------------------- management
+
+  /** Confirmed, unexpired entries (conntrack -L). */
+  entries(): ConntrackEntry[] {
+    const now = this.clock.now();
+    return [...this.confirmed].filter((e) => e.expires > now);
+  }
+
+  /** The entry holding this tuple in either direction (conntrack -G). */
+  lookup(tuple: Tuple): ConntrackEntry | null {
+    return this.find(tuple)?.entry ?? null;
+  }
+
+  /** The entry and the direction the tuple matched. */
+  lookupDir(tuple: Tuple): { entry: ConntrackEntry; dir: CtDir } | null {
+    const h = this.find(tuple);
+    return h ? { entry: h.entry, dir: h.dir } : null;
+  }
+
+  /** Deletes every entry the predicate selects (conntrack -D, kube-proxy's stale UDP clean-up). */
+  delete(predicate: (e: ConntrackEntry) => boolean): number {
+    let n = 0;
+    for (const e of [...this.confirmed]) {
+      if (predicate(e)) { this.unlink(e); n++; }
+    }
+    return n;
+  }
+
+  /** conntrack -F */
+  flush(): void {
+    for (const e of [...this.confirmed]) this.unlink(e);
+  }
+
+  /** The gc worker: reap every expired entry. Returns how many went. */
+  gc(): number {
+    const now = this.clock.now();
+    return this.delete((e) => e.expires <= now);
+  }
+
+  /** `conntrack -L` output (without the summary line the tool prints on stderr). */
+  format(): string {
+    return formatConntrackList(this.entries(), this.clock.now());
+  }
+
+  /**
+   * Loads entries read from `conntrack -L` (a capture): each becomes a confirmed entry whose timer
+   * runs from now. Returns how many were inserted (a tuple already present is skipped).
+   */
+  restore(parsed: readonly ParsedConntrackEntry[]): number {
+    let n = 0;
+    for (const p of parsed) {
+      if (this.find(p.orig) || this.find(p.reply)) continue;
+      const e = this.newEntry(p.orig);
+      e.reply = copyTuple(p.reply);
+      e.tcpState = p.orig.proto === IPPROTO_TCP ? (p.tcpState ?? 'ESTABLISHED') : null;
+      e.icmpType = p.icmpType ?? 0;
+      e.mark = p.mark;
+      e.status.seenReply = p.seenReply;
+      e.status.assured = p.assured;
+      // A reply tuple that is not the original inverted is a NAT binding: which manip follows from
+      // which addresses differ (a reply from elsewhere = DNAT, a reply to elsewhere = SNAT).
+      const inv = invertTuple(p.orig);
+      e.status.dstNat = inv.src !== p.reply.src || (inv.sport !== p.reply.sport && p.orig.proto !== IPPROTO_ICMP);
+      e.status.srcNat = inv.dst !== p.reply.dst || (inv.dport !== p.reply.dport && p.orig.proto !== IPPROTO_ICMP);
+      e.status.srcNatDone = e.status.dstNatDone = true;
+      e.status.confirmed = true;
+      e.timeoutMs = p.timeout * 1000;
+      e.expires = this.clock.now() + e.timeoutMs;
+      this.link(e);
+      n++;
+    }
+    return n;
+  }
+}
+
+export { ctOf };

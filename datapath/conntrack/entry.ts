@@ -1,0 +1,35 @@
+/**
+ * The table's own view of an entry: the public ConntrackEntry plus the per-protocol private state the
+ * kernel keeps in struct nf_conn (ct->proto.tcp, ct->proto.udp.stream_ts, the ICMP type).
+ */
+import type { ConntrackEntry, CtDir, CtRef, Tuple } from './types.js';
+import type { Skb } from '../packet.js';
+
+export interface CtEntry extends ConntrackEntry {
+  /** Timeout (ms) to start counting at confirmation (an unconfirmed entry has no timer yet). */
+  timeoutMs: number;
+  /** udp: the time after which a replied flow counts as a stream (ct->proto.udp.stream_ts). */
+  streamTs: number;
+  /** icmp: the original direction's type (8 echo, 13 timestamp, ...), for `conntrack -L`. */
+  icmpType: number;
+  /** tcp: last segment's index and direction (ct->proto.tcp.last_index/last_dir). */
+  tcpLastIndex: number;
+  tcpLastDir: CtDir | null;
+  /** IPS_NAT_CLASH: inserted by UDP clash resolution; never ASSURED. */
+  natClash: boolean;
+  /** Removed from the table (nf_ct_is_dying). */
+  dying: boolean;
+}
+
+/** One of the two hash-table nodes of an entry (struct nf_conntrack_tuple_hash). */
+export interface TupleHash {
+  tuple: Tuple;
+  entry: CtEntry;
+  dir: CtDir;
+}
+
+/** The conntrack reference the hook stored in skb.ct, or null (no conntrack has seen the packet). */
+export function ctOf(skb: Skb): CtRef | null {
+  const ct = skb.ct as CtRef | null | undefined;
+  return ct ?? null;
+}

@@ -1,0 +1,60 @@
+/**
+ * Bob Jenkins' lookup3 hash as the kernel's include/linux/jhash.h implements it. NAT uses it to pick
+ * an address from a range (find_best_ips_proto), so the same client lands on the same address as it
+ * would on a real host; the conntrack table uses it to place tuples in buckets.
+ */
+
+function rol32(x: number, k: number): number {
+  return ((x << k) | (x >>> (32 - k))) >>> 0;
+}
+
+/** jhash2(k, length, initval): the words of k are u32 values exactly as the kernel reads them. */
+export function jhash2(k: readonly number[], initval: number): number {
+  let length = k.length;
+  let a = (0xdeadbeef + (length << 2) + initval) >>> 0;
+  let b = a;
+  let c = a;
+  let i = 0;
+  while (length > 3) {
+    a = (a + k[i]!) >>> 0;
+    b = (b + k[i + 1]!) >>> 0;
+    c = (c + k[i + 2]!) >>> 0;
+    // __jhash_mix
+    a = (a - c) >>> 0; a = (a ^ rol32(c, 4)) >>> 0; c = (c + b) >>> 0;
+    b = (b - a) >>> 0; b = (b ^ rol32(a, 6)) >>> 0; a = (a + c) >>> 0;
+    c = (c - b) >>> 0; c = (c ^ rol32(b, 8)) >>> 0; b = (b + a) >>> 0;
+    a = (a - c) >>> 0; a = (a ^ rol32(c, 16)) >>> 0; c = (c + b) >>> 0;
+    b = (b - a) >>> 0; b = (b ^ rol32(a, 19)) >>> 0; a = (a + c) >>> 0;
+    c = (c - b) >>> 0; c = (c ^ rol32(b, 4)) >>> 0; b = (b + a) >>> 0;
+    length -= 3;
+    i += 3;
+  }
+  // The kernel's switch falls through 3 → 2 → 1.
+  if (length >= 3) c = (c + k[i + 2]!) >>> 0;
+  if (length >= 2) b = (b + k[i + 1]!) >>> 0;
+  if (length >= 1) {
+    a = (a + k[i]!) >>> 0;
+    // __jhash_final
+    c = (c ^ b) >>> 0; c = (c - rol32(b, 14)) >>> 0;
+    a = (a ^ c) >>> 0; a = (a - rol32(c, 11)) >>> 0;
+    b = (b ^ a) >>> 0; b = (b - rol32(a, 25)) >>> 0;
+    c = (c ^ b) >>> 0; c = (c - rol32(b, 16)) >>> 0;
+    a = (a ^ c) >>> 0; a = (a - rol32(c, 4)) >>> 0;
+    b = (b ^ a) >>> 0; b = (b - rol32(a, 14)) >>> 0;
+    c = (c ^ b) >>> 0; c = (c - rol32(b, 24)) >>> 0;
+  }
+  return c >>> 0;
+}
+
+/** reciprocal_scale(val, ep_ro): maps a 32-bit hash onto [0, ep_ro) without a division. */
+export function reciprocalScale(val: number, epRo: number): number {
+  return Math.floor(((val >>> 0) * (epRo >>> 0)) / 4294967296);
+}
+
+/**
+ * A __be32 address as a little-endian CPU loads it from memory: the kernel hashes addresses in network
+ * byte order, so on x86 the u32 it feeds jhash is the byte-swapped host-order value.
+ */
+export function be32AsLoaded(ip: number): number {
+  return (((ip & 0xff) << 24) | ((ip & 0xff00) << 8) | ((ip >>> 8) & 0xff00) | (ip >>> 24)) >>> 0;
+}

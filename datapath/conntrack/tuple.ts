@@ -1,0 +1,62 @@
+/**
+ * Tuples: a packet's connection key in one direction (struct nf_conntrack_tuple), its inversion
+ * (nf_ct_invert_tuple) and the packet rewrite that makes a packet carry a tuple
+ * (nf_nat_ipv4_manip_pkt and the l4proto manip_pkt functions of nf_nat_proto.c).
+ */
+import {
+  IPPROTO_ICMP, ICMP_ECHO, ICMP_ECHOREPLY, hasPorts, isIcmpError, type Packet,
+} from '../packet.js';
+import type { Tuple } from './types.js';
+import type { NatManip } from '../netfilter/xtables/context.js';
+
+/** ICMP query types whose header carries an identifier: echo, timestamp, info, address mask (and replies). */
+export function icmpHasId(type: number): boolean {
+  return type === ICMP_ECHO || type === ICMP_ECHOREPLY || (type >= 13 && type <= 18);
+}
+
+/**
+ * The tuple of a packet as nf_ct_get_tuple builds it. ICMP keys on the identifier (sport), both
+ * directions sharing it; protocols without a tracker key on addresses only. Null for ICMP errors,
+ * which conntrack never tracks on their own (they are looked up through the packet they quote).
+ */
+export function tupleOf(p: Packet): Tuple | null {
+  if (p.proto === IPPROTO_ICMP) {
+    if (isIcmpError(p)) return null;
+    return { src: p.src, dst: p.dst, proto: p.proto, sport: icmpHasId(p.icmpType) ? p.sport : 0, dport: 0 };
+  }
+  if (hasPorts(p.proto)) return { src: p.src, dst: p.dst, proto: p.proto, sport: p.sport, dport: p.dport };
+  return { src: p.src, dst: p.dst, proto: p.proto, sport: 0, dport: 0 };
+}
+
+/**
+ * nf_ct_invert_tuple: addresses swap; ports swap for port protocols; an ICMP identifier stays in place
+ * (icmp_invert_tuple copies src.u.icmp.id, only the type changes: echo ↔ echo reply).
+ */
+export function invertTuple(t: Tuple): Tuple {
+  if (t.proto === IPPROTO_ICMP) return { src: t.dst, dst: t.src, proto: t.proto, sport: t.sport, dport: t.dport };
+  return { src: t.dst, dst: t.src, proto: t.proto, sport: t.dport, dport: t.sport };
+}
+
+export function tupleEqual(a: Tuple, b: Tuple): boolean {
+  return a.src === b.src && a.dst === b.dst && a.proto === b.proto && a.sport === b.sport && a.dport === b.dport;
+}
+
+export function copyTuple(t: Tuple): Tuple {
+  return { src: t.src, dst: t.dst, proto: t.proto, sport: t.sport, dport: t.dport };
+}
+
+/**
+ * nf_nat_ipv4_manip_pkt: make the packet carry `target`'s source (src manip) or destination (dst manip)
+ * address and port. ICMP query packets take the target's identifier in either manip (icmp_manip_pkt);
+ * ICMP errors keep their header (their quoted packet is translated separately).
+ */
+export function manipPacket(p: Packet, target: Tuple, manip: NatManip): void {
+  if (p.proto === IPPROTO_ICMP) {
+    if (target.proto === IPPROTO_ICMP && icmpHasId(p.icmpType)) p.sport = target.sport;
+  } else if (hasPorts(p.proto)) {
+    if (manip === 'src') p.sport = target.sport;
+    else p.dport = target.dport;
+  }
+  if (manip === 'src') p.src = target.src;
+  else p.dst = target.dst;
+}
