@@ -166,7 +166,7 @@ describe('fib_lookup through the rules', () => {
     expect(fib.lookup(flow('10.32.0.1'))).toMatchObject({ ok: false, errno: 'EACCES' });
     expect(fib.lookup(flow('10.70.0.1', { mark: 0x110 }))).toMatchObject({ ok: true, table: 100 });
     expect(fib.lookup(flow('10.70.0.1', { mark: 0x11 }))).toMatchObject({ ok: true, table: 254 });
-    fib.addRule({ priority: 150, goto: undefined, action: { kind: 'goto', target: 300 } });
+    fib.addRule({ priority: 150, action: { kind: 'goto', target: 300 } });
     fib.addRule({ priority: 300, action: { kind: 'lookup', table: 254 }, suppressPrefixlen: 0 });
     // goto 300 skips the fwmark rule; the default route is suppressed, main's 32766 rule finds it again.
     const r = fib.lookup(flow('10.70.0.1', { mark: 0x10 }));
