@@ -19,6 +19,29 @@ import { MARK } from './target/MARK.js';
 import { MASQUERADE } from './target/MASQUERADE.js';
 import { REDIRECT } from './target/REDIRECT.js';
 import { SNAT } from './target/SNAT.js';
+// Extra modules: conntrack state, sets, rate limits, REJECT and friends.
+import { conntrack } from './match/conntrack.js';
+import { state } from './match/state.js';
+import { connmark } from './match/connmark.js';
+import { recent } from './match/recent.js';
+import { set } from './match/set.js';
+import { physdev } from './match/physdev.js';
+import { limit } from './match/limit.js';
+import { socket } from './match/socket.js';
+import { nfacct } from './match/nfacct.js';
+import { mac } from './match/mac.js';
+import { iprange } from './match/iprange.js';
+import { length } from './match/length.js';
+import { ttl } from './match/ttl.js';
+import { pkttype } from './match/pkttype.js';
+import { owner } from './match/owner.js';
+import { REJECT } from './target/REJECT.js';
+import { CONNMARK } from './target/CONNMARK.js';
+import { NFLOG } from './target/NFLOG.js';
+import { TRACE } from './target/TRACE.js';
+import { NOTRACK } from './target/NOTRACK.js';
+import { CT } from './target/CT.js';
+import { SET } from './target/SET.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const MATCHES: Record<string, MatchModule<any>> = {
@@ -31,6 +54,21 @@ export const MATCHES: Record<string, MatchModule<any>> = {
   statistic,
   tcp,
   udp,
+  conntrack,
+  state,
+  connmark,
+  recent,
+  set,
+  physdev,
+  limit,
+  socket,
+  nfacct,
+  mac,
+  iprange,
+  length,
+  ttl,
+  pkttype,
+  owner,
 };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -41,4 +79,11 @@ export const TARGETS: Record<string, TargetModule<any>> = {
   MASQUERADE,
   REDIRECT,
   SNAT,
+  REJECT,
+  CONNMARK,
+  NFLOG,
+  TRACE,
+  NOTRACK,
+  CT,
+  SET,
 };

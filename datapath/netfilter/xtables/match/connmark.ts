@@ -15,7 +15,7 @@ export interface ConnmarkMatch {
 
 const OPTIONS: readonly OptionSpec[] = [{ name: '--mark', values: 1, invertible: true }];
 
-export const connmarkMatch: MatchModule<ConnmarkMatch> = {
+export const connmark: MatchModule<ConnmarkMatch> = {
   name: 'connmark',
   options: OPTIONS,
   parse(options: readonly OptionArg[]): ConnmarkMatch {
@@ -26,7 +26,7 @@ export const connmarkMatch: MatchModule<ConnmarkMatch> = {
     return { mark: m.value, mask: m.mask, invert: opt.negated };
   },
   save(d: ConnmarkMatch): string {
-    return `${d.invert ? ' !' : ''} --mark ${formatMarkMask({ value: d.mark, mask: d.mask })}`;
+    return (`${d.invert ? ' !' : ''} --mark ${formatMarkMask({ value: d.mark, mask: d.mask })}`).trimStart();
   },
   match(d: ConnmarkMatch, skb: Skb): boolean {
     const ct = ctRef(skb)?.entry ?? null;

@@ -214,7 +214,7 @@ function neg(n: { inv: boolean }): string {
 }
 
 /** conntrack_dump in libxt_conntrack.c (revision 3), option by option in its order. */
-function save(d: ConntrackMatch): string {
+function saveOptions(d: ConntrackMatch): string {
   let s = '';
   if (d.state) s += `${neg(d.state)} --ctstate ${formatStateList(d.state.v, CT_STATE_NAMES)}`;
   if (d.proto) s += `${neg(d.proto)} --ctproto ${d.proto.v}`;
@@ -279,10 +279,10 @@ function match(d: ConntrackMatch, skb: Skb, ctx: XtContext): boolean {
   return true;
 }
 
-export const conntrackMatch: MatchModule<ConntrackMatch> = {
+export const conntrack: MatchModule<ConntrackMatch> = {
   name: 'conntrack',
   options: OPTIONS,
   parse,
-  save,
+  save: (d) => saveOptions(d).trimStart(),
   match,
 };

@@ -45,7 +45,7 @@ function parse(options: readonly OptionArg[]): PhysdevMatch {
 }
 
 /** physdev_save: is-in, in, is-out, out, is-bridged. */
-function save(d: PhysdevMatch): string {
+function saveOptions(d: PhysdevMatch): string {
   const n = (x: { inv: boolean }) => (x.inv ? ' !' : '');
   let s = '';
   if (d.isIn) s += `${n(d.isIn)} --physdev-is-in`;
@@ -77,4 +77,4 @@ function match(d: PhysdevMatch, skb: Skb): boolean {
   return ifaceMatches(d.out.name, outdev) !== d.out.inv;
 }
 
-export const physdevMatch: MatchModule<PhysdevMatch> = { name: 'physdev', options: OPTIONS, parse, save, match };
+export const physdev: MatchModule<PhysdevMatch> = { name: 'physdev', options: OPTIONS, parse, save: (d) => saveOptions(d).trimStart(), match };

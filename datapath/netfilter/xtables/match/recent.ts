@@ -98,7 +98,7 @@ function parse(options: readonly OptionArg[]): RecentMatch {
 }
 
 /** recent_save in libxt_recent.c. */
-function save(d: RecentMatch): string {
+function saveOptions(d: RecentMatch): string {
   let s = d.invert ? ' !' : '';
   s += ` --${d.command}`;
   if (d.seconds) s += ` --seconds ${d.seconds}`;
@@ -196,4 +196,4 @@ function reapOldest(table: Map<IPv4, number[]>, time: number, working: IPv4, upd
   if (last === undefined || time > last) table.delete(addr);
 }
 
-export const recentMatch: MatchModule<RecentMatch> = { name: 'recent', options: OPTIONS, parse, save, match };
+export const recent: MatchModule<RecentMatch> = { name: 'recent', options: OPTIONS, parse, save: (d) => saveOptions(d).trimStart(), match };

@@ -24,7 +24,7 @@ export interface StateMatch {
 
 const OPTIONS: readonly OptionSpec[] = [{ name: '--state', values: 1, invertible: true }];
 
-export const stateMatch: MatchModule<StateMatch> = {
+export const state: MatchModule<StateMatch> = {
   name: 'state',
   options: OPTIONS,
   parse(options: readonly OptionArg[]): StateMatch {
@@ -33,7 +33,7 @@ export const stateMatch: MatchModule<StateMatch> = {
     return { mask: parseStateList(opt, opt.values[0]!, STATE_NAMES, 'state'), invert: opt.negated };
   },
   save(d: StateMatch): string {
-    return `${d.invert ? ' !' : ''} --state ${formatStateList(d.mask, STATE_NAMES)}`;
+    return (`${d.invert ? ' !' : ''} --state ${formatStateList(d.mask, STATE_NAMES)}`).trimStart();
   },
   /** state_mt: (statemask & statebit) != 0, inverted by the rule's `!` (libxt_state folds it into the mask). */
   match(d: StateMatch, skb: Skb): boolean {
