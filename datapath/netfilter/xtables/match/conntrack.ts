@@ -142,7 +142,8 @@ function parseAddrMask(opt: OptionArg, text: string): AddrMask {
     }
   }
   if (addr === null) throw optionError(opt, `host/network "${text}" not found: expected an IPv4 address[/mask]`);
-  return { addr: (addr & mask) >>> 0, mask };
+  // libxt_conntrack keeps the address as written (1.2.3.4/24 prints so); the kernel masks on compare.
+  return { addr, mask };
 }
 
 function formatAddrMask(a: AddrMask): string {
