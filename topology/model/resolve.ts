@@ -437,7 +437,8 @@ function resolvePods(
       podIPs: p.podIPs.length > 0 ? p.podIPs : podIP === '' ? [] : [podIP],
       ipFromIpam: fromIpam,
       phase,
-      ready: p.readyCondition ?? (phase === 'Running' && !terminating),
+      // Deletion does not clear the Ready condition (readiness probes do); the slice's `ready` does.
+      ready: p.readyCondition ?? phase === 'Running',
       terminating,
       source: p.source,
     };

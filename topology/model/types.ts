@@ -172,7 +172,7 @@ export interface ModelPod {
   readonly ipFromIpam: boolean;
   /** status.phase; default Running. */
   readonly phase: PodPhase;
-  /** Ready condition; default: true when Running and not terminating. */
+  /** Ready condition; default: true when Running. */
   readonly ready: boolean;
   /** metadata.deletionTimestamp was set. */
   readonly terminating: boolean;
