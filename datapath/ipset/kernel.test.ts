@@ -91,3 +91,28 @@ describe.skipIf(!canRun)('against the real ipset', () => {
     }), { numRuns: 40 });
   }, 60_000);
 });
+
+const netSet = fc.record({
+  type: fc.constantFrom('hash:net', 'hash:net,port', 'hash:ip,port,net'),
+  elems: fc.array(fc.tuple(net, fc.boolean(), fc.constantFrom('tcp:80', 'udp:80')), { maxLength: 12 }),
+  probes: fc.array(fc.tuple(ip, fc.constantFrom('tcp:80', 'udp:80')), { minLength: 1, maxLength: 6 }),
+});
+
+function elemText(type: string, n: string, p: string): string {
+  return type === 'hash:net' ? n : type === 'hash:net,port' ? `${n},${p}` : `1.1.1.1,${p},${n}`;
+}
+
+describe.skipIf(!canRun)('ipset test against the real ipset', () => {
+  it('most specific prefix and nomatch decide as in the kernel', () => {
+    fc.assert(fc.property(netSet, (s) => {
+      const text = [`create t ${s.type}`, ...s.elems.map(([n, nm, p]) => `add t ${elemText(s.type, n, p)}${nm ? ' nomatch' : ''} -exist`)].join('\n') + '\n';
+      kernelSave(text);
+      const ours = new IpsetRegistry(new Clock(), new Rng(1)).restore(text);
+      for (const [a, p] of s.probes) {
+        const e = elemText(s.type, a, p);
+        const real = spawnSync('ip', ['netns', 'exec', ns, 'ipset', '-q', 'test', 't', e]).status === 0;
+        expect(ours.test('t', e)).toBe(real);
+      }
+    }), { numRuns: 40 });
+  }, 60_000);
+});

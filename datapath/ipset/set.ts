@@ -70,7 +70,7 @@ export class IpSet {
   private count = 0;
   /** nets[len] = number of elements whose net has prefix length len. */
   private readonly nets = new Int32Array(33);
-  /** Insertion counter, kept so a save without sorting is stable. */
+  /** xtables rules using the set (a referenced set cannot be destroyed or renamed). */
   references = 0;
 
   constructor(name: string, header: SetHeader, private readonly clock: Clock) {
