@@ -322,3 +322,41 @@ describe('management', () => {
     expect(cost.conntrackLookups).toBe(0);
   });
 });
+
+describe('confirmation clashes', () => {
+  it('two packets of one new UDP flow racing to confirm: the second joins the first entry', async () => {
+    const { newSkb } = await import('../packet.js');
+    const { zeroCost } = await import('../trace/cost.js');
+    const { ct } = newConntrack();
+    const a = newSkb(udp('10.0.0.1', 5, '10.0.0.2', 53));
+    const b = newSkb(udp('10.0.0.1', 5, '10.0.0.2', 53));
+    ct.in(a, zeroCost());
+    ct.in(b, zeroCost());
+    expect(ctOf(a)!.entry).not.toBe(ctOf(b)!.entry);
+    for (const s of [a, b]) {
+      ct.nat(s, 'PREROUTING', () => ({ kind: 'accept' }), zeroCost());
+      ct.nat(s, 'POSTROUTING', () => ({ kind: 'accept' }), zeroCost());
+    }
+    expect(ct.confirm(a).kind).toBe('accept');
+    expect(ct.confirm(b).kind).toBe('accept');
+    expect(ctOf(b)!.entry).toBe(ctOf(a)!.entry);
+    expect(ct.count).toBe(1);
+  });
+
+  it('a TCP connection whose NAT reply tuple is taken at confirmation is dropped', async () => {
+    const { newSkb } = await import('../packet.js');
+    const { zeroCost } = await import('../trace/cost.js');
+    const { ct } = newConntrack();
+    const nat = ct.natService();
+    // Two clients DNATed to one backend with no room to move: both want the same reply tuple.
+    const a = newSkb(tcp('10.0.0.1', 5, '10.96.0.1', 80, TCP_SYN));
+    const b = newSkb(tcp('10.0.0.1', 5, '10.96.0.2', 80, TCP_SYN));
+    for (const s of [a, b]) {
+      ct.in(s, zeroCost());
+      ct.nat(s, 'PREROUTING', () => { nat.setup(s, 'dst', range('10.0.0.7', '10.0.0.7', [8080, 8080])); return { kind: 'accept' }; }, zeroCost());
+    }
+    for (const s of [a, b]) ct.nat(s, 'POSTROUTING', () => ({ kind: 'accept' }), zeroCost());
+    expect(ct.confirm(a).kind).toBe('accept');
+    expect(ct.confirm(b)).toEqual({ kind: 'drop', reason: 'conntrack insert clash' });
+  });
+});

@@ -4,7 +4,7 @@
  * POSTROUTING/INPUT) and nf_nat_ipv4_fn/nf_nat_inet_fn (the four NAT hooks). See README.md.
  */
 import {
-  IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, TCP_SYN, isIcmpError, type Skb,
+  IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, TCP_RST, isIcmpError, type Skb,
 } from '../packet.js';
 import type { Cost } from '../trace/cost.js';
 import type { Clock, Rng } from '../util/rng.js';
@@ -16,7 +16,7 @@ import type { ConntrackEntry, CtDir, CtRef, TcpCtState, Tuple } from './types.js
 import { ctOf, type CtEntry, type TupleHash } from './entry.js';
 import { jhash2, reciprocalScale } from './jhash.js';
 import { copyTuple, invertTuple, manipPacket, tupleEqual, tupleOf } from './tuple.js';
-import { TCP_RST_SET, TCP_SYN_SET, tcpFlagsValid, tcpIndex, tcpTransition } from './tcp.js';
+import { tcpFlagsValid, tcpIndex, tcpTransition } from './tcp.js';
 import {
   NF_CONNTRACK_BUCKETS_DEFAULT, NF_CONNTRACK_MAX_DEFAULT, NF_CT_EVICTION_RANGE, NF_CT_GENERIC_TIMEOUT,
   NF_CT_ICMP_TIMEOUT, NF_CT_TCP_TIMEOUT, NF_CT_UDP_STREAM_AFTER, NF_CT_UDP_TIMEOUT, NF_CT_UDP_TIMEOUT_STREAM,
@@ -311,6 +311,8 @@ export class Conntrack {
       if (!h) {
         // init_conntrack: the protocol must accept this packet as a connection's first.
         if (!this.validNew(pkt.proto, pkt.tcpFlags, pkt.icmpType)) { skb.ct = invalidRef(); return ACCEPT; }
+        // DEVIATION: the kernel counts unconfirmed entries too (they are allocated here); kpath counts
+        // confirmed ones, since a packet dropped before confirmation leaves nothing behind either way.
         if (this.max > 0 && this.count + 1 > this.max && !this.earlyDrop(tuple)) {
           return { kind: 'drop', reason: 'conntrack table full' };
         }
@@ -410,7 +412,7 @@ export class Conntrack {
       default:
         break;
     }
-    if (!e.status.seenReply && (flags & 0x04) && old !== 'NONE') {
+    if (!e.status.seenReply && (flags & TCP_RST) && old !== 'NONE') {
       // "If only reply is a RST, we can consider ourselves not to have an established connection":
       // the entry is killed, the RST itself passes.
       this.unlink(e);
@@ -424,7 +426,6 @@ export class Conntrack {
       e.status.assured = true;
     }
     this.refresh(e, this.timeouts.tcp[next]);
-    void TCP_SYN_SET; void TCP_RST_SET; void TCP_SYN;
     return 'ok';
   }
 

@@ -19,6 +19,9 @@ export function icmpHasId(type: number): boolean {
  * directions sharing it; protocols without a tracker key on addresses only. Null for ICMP errors,
  * which conntrack never tracks on their own (they are looked up through the packet they quote).
  */
+// DEVIATION: the kernel's ICMP tuple also holds the type (echo request in the original direction,
+// echo reply in the reply direction); kpath's Tuple has no room for it, so an echo request travelling
+// in the reply direction of an echo connection would match the entry.
 export function tupleOf(p: Packet): Tuple | null {
   if (p.proto === IPPROTO_ICMP) {
     if (isIcmpError(p)) return null;
