@@ -9,6 +9,10 @@ export class Rng {
   constructor(seed = 1) {
     this.state = seed >>> 0;
   }
+  /** Restarts the sequence (kpath trace --seed): every holder of this Rng sees the new stream. */
+  reseed(seed: number): void {
+    this.state = seed >>> 0;
+  }
   /** Uniform in [0, 2^32). */
   nextU32(): number {
     let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);

@@ -1,0 +1,111 @@
+/**
+ * Running a netfilter hook in a namespace: the functions registered at that hook, in the kernel's
+ * priority order (netfilter/hooks.ts): xtables tables, conntrack, NAT and confirmation.
+ *
+ *   PREROUTING   raw -300, conntrack -200, mangle -150, nat(dst) -100
+ *   INPUT        mangle -150, filter 0, security 50, nat(src) 100, confirm
+ *   FORWARD      mangle -150, filter 0, security 50
+ *   OUTPUT       raw -300, conntrack -200, mangle -150, nat(dst) -100, filter 0, security 50
+ *   POSTROUTING  mangle -150, nat(src) 100, confirm
+ */
+import type { Packet, Skb } from '../packet.js';
+import { type Hook, type HookVerdict, type TableName } from '../netfilter/hooks.js';
+import type { XtContext } from '../netfilter/xtables/context.js';
+import type { Hop, Tracer } from '../trace/events.js';
+import type { NetNS } from '../netns.js';
+import type { Flight } from './walk.js';
+
+export interface HookDevices {
+  inDev: string | null;
+  outDev: string | null;
+  /** Called after mangle and nat in OUTPUT when the packet's mark or addresses changed
+   *  (ip_route_me_harder); returns false when the new route fails. */
+  reroute?: () => boolean;
+}
+
+/** Sends what a target generated (REJECT's ICMP error or reset). Set by the stack at start-up. */
+export type EmitFn = (f: Flight, ns: NetNS, pkt: Packet, cause: Skb) => void;
+let emitGenerated: EmitFn = () => {};
+export function setEmitter(fn: EmitFn): void {
+  emitGenerated = fn;
+}
+
+function context(f: Flight, ns: NetNS, hook: Hook, table: TableName, dev: HookDevices, skb: Skb): XtContext {
+  const walk = f.walk;
+  const device = dev.inDev ?? dev.outDev;
+  const tracer: Tracer = walk.tracer.enabled
+    ? {
+        enabled: true,
+        hop(h: Hop) {
+          if (h.uncertain) walk.uncertain = true;
+          walk.tracer.hop({ ...h, netns: ns.name, device: h.device ?? device });
+        },
+      }
+    : { enabled: false, hop(h: Hop) { if (h.uncertain) walk.uncertain = true; } };
+  return {
+    hook,
+    table,
+    inDev: dev.inDev,
+    outDev: dev.outDev,
+    netns: ns,
+    ipsets: ns.ipsets,
+    nat: ns.conntrack.natService(),
+    recent: ns.recent,
+    rng: ns.rng,
+    clock: ns.clock,
+    cost: walk.cost,
+    tracer,
+    emit: (pkt, cause) => emitGenerated(f, ns, pkt, cause),
+    log: (line) => walk.hop(ns.name, device, 'log', skb.pkt, { text: line, hook, table }),
+  };
+}
+
+function table(f: Flight, ns: NetNS, hook: Hook, name: TableName, dev: HookDevices, skb: Skb): HookVerdict {
+  return ns.xtables.run(name, hook, skb, context(f, ns, hook, name, dev, skb));
+}
+
+/** What ip_route_me_harder watches: the mark and the addresses (ports for DNAT to a port only
+ *  do not change the route). Kept as numbers: the per-packet path builds no strings. */
+function routeKeyChanged(skb: Skb, mark: number, src: number, dst: number): boolean {
+  return skb.mark !== mark || skb.pkt.src !== src || skb.pkt.dst !== dst;
+}
+
+/** Runs every function registered at `hook`; the first non-accept verdict ends the walk. */
+export function runHook(f: Flight, ns: NetNS, hook: Hook, skb: Skb, dev: HookDevices): HookVerdict {
+  let v: HookVerdict;
+  const ct = ns.conntrack;
+  const cost = f.walk.cost;
+  switch (hook) {
+    case 'PREROUTING':
+      if ((v = table(f, ns, hook, 'raw', dev, skb)).kind !== 'accept') return v;
+      if ((v = ct.in(skb, cost)).kind !== 'accept') return v;
+      if ((v = table(f, ns, hook, 'mangle', dev, skb)).kind !== 'accept') return v;
+      return ct.nat(skb, hook, () => table(f, ns, hook, 'nat', dev, skb), cost);
+    case 'INPUT':
+      if ((v = table(f, ns, hook, 'mangle', dev, skb)).kind !== 'accept') return v;
+      if ((v = table(f, ns, hook, 'filter', dev, skb)).kind !== 'accept') return v;
+      if ((v = table(f, ns, hook, 'security', dev, skb)).kind !== 'accept') return v;
+      if ((v = ct.nat(skb, hook, () => table(f, ns, hook, 'nat', dev, skb), cost)).kind !== 'accept') return v;
+      return ct.confirm(skb);
+    case 'FORWARD':
+      if ((v = table(f, ns, hook, 'mangle', dev, skb)).kind !== 'accept') return v;
+      if ((v = table(f, ns, hook, 'filter', dev, skb)).kind !== 'accept') return v;
+      return table(f, ns, hook, 'security', dev, skb);
+    case 'OUTPUT': {
+      if ((v = table(f, ns, hook, 'raw', dev, skb)).kind !== 'accept') return v;
+      if ((v = ct.in(skb, cost)).kind !== 'accept') return v;
+      let m = skb.mark, s = skb.pkt.src, d = skb.pkt.dst;
+      if ((v = table(f, ns, hook, 'mangle', dev, skb)).kind !== 'accept') return v;
+      if (dev.reroute && routeKeyChanged(skb, m, s, d) && !dev.reroute()) return { kind: 'drop', reason: 'reroute-failed' };
+      m = skb.mark, s = skb.pkt.src, d = skb.pkt.dst;
+      if ((v = ct.nat(skb, hook, () => table(f, ns, hook, 'nat', dev, skb), cost)).kind !== 'accept') return v;
+      if (dev.reroute && routeKeyChanged(skb, m, s, d) && !dev.reroute()) return { kind: 'drop', reason: 'reroute-failed' };
+      if ((v = table(f, ns, hook, 'filter', dev, skb)).kind !== 'accept') return v;
+      return table(f, ns, hook, 'security', dev, skb);
+    }
+    case 'POSTROUTING':
+      if ((v = table(f, ns, hook, 'mangle', dev, skb)).kind !== 'accept') return v;
+      if ((v = ct.nat(skb, hook, () => table(f, ns, hook, 'nat', dev, skb), cost)).kind !== 'accept') return v;
+      return ct.confirm(skb);
+  }
+}

@@ -1,0 +1,263 @@
+/**
+ * The IPv4 layer of the stack: local output (a socket's send), input (ip_rcv), local delivery and
+ * forwarding — net/ipv4/ip_output.c, ip_input.c, ip_forward.c and route.c, in that order of calls.
+ * Devices and layer 2 live in l2.ts; ICMP error construction in icmp.ts.
+ */
+import { formatIPv4 } from '../addr/ipv4.js';
+import {
+  clonePacket, newSkb, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, ICMP_HOST_UNREACH, ICMP_NET_UNREACH,
+  ICMP_PKT_FILTERED, ICMP_TIME_EXCEEDED, IPPROTO_IPIP, IPPROTO_UDP, type Packet, type Skb,
+} from '../packet.js';
+import type { FibResult } from '../fib/fib.js';
+import type { Route } from '../fib/route.js';
+import type { NetNS } from '../netns.js';
+import { runHook, setEmitter } from './hooks.js';
+import { icmpAllowed, icmpError } from './icmp.js';
+import { neighOutput, tunnelReceive } from './l2.js';
+import { dropped, observe, type Flight } from './walk.js';
+
+/** What a local send asks for besides the packet (the socket's options). */
+export interface SendOptions {
+  /** SO_MARK */
+  mark: number;
+  /** SO_BINDTODEVICE */
+  oif: string | null;
+  /** The address was given (bind()); otherwise routing chooses it. */
+  srcGiven: boolean;
+}
+
+/** A route chosen for output: the FIB result narrowed to what transmission needs. */
+export interface OutRoute {
+  route: Route;
+  dev: string;
+  gateway: number | null;
+}
+
+function outRoute(r: FibResult & { ok: true }): OutRoute | null {
+  if (r.route.type === 'local' || r.route.type === 'broadcast') {
+    return { route: r.route, dev: r.route.type === 'local' ? 'lo' : r.nexthop?.dev ?? 'lo', gateway: null };
+  }
+  const nh = r.nexthop;
+  if (nh === null || nh.dev === null) return null;
+  return { route: r.route, dev: nh.dev, gateway: nh.gateway };
+}
+
+function routeText(ns: NetNS, r: FibResult): string {
+  if (!r.ok) return `${r.errno}${r.route ? ` (${r.route.type} route)` : ''}`;
+  const rt = r.route;
+  const parts = [rt.dst.len === 0 ? 'default' : `${formatIPv4(rt.dst.addr)}/${rt.dst.len}`];
+  if (rt.type !== 'unicast') parts.unshift(rt.type);
+  if (r.nexthop?.gateway) parts.push(`via ${formatIPv4(r.nexthop.gateway)}`);
+  if (r.nexthop?.dev) parts.push(`dev ${r.nexthop.dev}`);
+  if (r.table !== 254) parts.push(`table ${r.table === 255 ? 'local' : r.table}`);
+  void ns;
+  return parts.join(' ');
+}
+
+/** Output route lookup (ip_route_output_key), counted and traced. */
+export function routeOutput(f: Flight, ns: NetNS, skb: Skb, oif: string | null): FibResult {
+  const p = skb.pkt;
+  f.walk.cost.routeLookups++;
+  const r = ns.fib.lookup({ dst: p.dst, src: p.src, mark: skb.mark, iif: null, oif, proto: p.proto, sport: p.sport, dport: p.dport, tos: p.tos });
+  f.walk.hop(ns.name, null, 'route', p, { text: routeText(ns, r), result: r.ok ? 'output' : `error ${r.errno}` });
+  return r;
+}
+
+/**
+ * A socket in `ns` sends `pkt` (its src may be 0: routing chooses). Mirrors connect()/sendmsg():
+ * route lookup first (errors fail the send before any hook), then ip_local_out.
+ */
+export function socketSend(f: Flight, ns: NetNS, pkt: Packet, opts: SendOptions): void {
+  const skb = newSkb(pkt, { mark: opts.mark, socketMark: opts.mark, locallyGenerated: true });
+  f.walk.hop(ns.name, null, 'send', pkt, { text: `socket send${opts.mark ? ` mark 0x${opts.mark.toString(16)}` : ''}` });
+  const r = routeOutput(f, ns, skb, opts.oif);
+  if (!r.ok) return dropped(f, ns.name, null, pkt, `send-error:${r.errno}`);
+  const out = outRoute(r);
+  if (out === null) return dropped(f, ns.name, null, pkt, 'send-error:ENETUNREACH');
+  if (!opts.srcGiven || pkt.src === 0) {
+    const src = out.dev === 'lo' && r.route.type === 'local' ? pkt.dst : ns.fib.selectSource(pkt.dst, out.dev, r.route, r.nhIndex);
+    if (src === null) return dropped(f, ns.name, null, pkt, 'send-error:EADDRNOTAVAIL');
+    pkt.src = src;
+  }
+  if (f.role === 'probe') f.walk.sentSrc = pkt.src;
+  // A locally sent packet larger than the path MTU with DF: the send fails (ip_append_data).
+  const mtu = ns.links.get(out.dev)?.mtu ?? 65535;
+  if (pkt.length > mtu && pkt.df) return dropped(f, ns.name, null, pkt, 'send-error:EMSGSIZE');
+  localOut(f, ns, skb, out, opts.oif);
+}
+
+/** ip_local_out: OUTPUT hooks (re-routing when mangle or nat change the packet), then ip_output. */
+export function localOut(f: Flight, ns: NetNS, skb: Skb, route: OutRoute, oif: string | null = null): void {
+  let out = route;
+  const reroute = (): boolean => {
+    const r = routeOutput(f, ns, skb, oif);
+    if (!r.ok) return false;
+    const o = outRoute(r);
+    if (o === null) return false;
+    out = o;
+    skb.oif = o.dev;
+    return true;
+  };
+  skb.oif = out.dev;
+  const v = runHook(f, ns, 'OUTPUT', skb, { inDev: null, outDev: out.dev, reroute });
+  if (v.kind !== 'accept') {
+    // A DROP in OUTPUT fails the send itself with EPERM (spec/capture.md).
+    return dropped(f, ns.name, out.dev, skb.pkt, v.kind === 'drop' && v.reason === 'reroute-failed' ? 'send-error:ENETUNREACH' : skb.locallyGenerated ? 'send-error:EPERM' : v.reason);
+  }
+  ipOutput(f, ns, skb, out);
+}
+
+/** ip_output + ip_finish_output: POSTROUTING, then MTU and the neighbour layer. */
+export function ipOutput(f: Flight, ns: NetNS, skb: Skb, out: OutRoute): void {
+  const v = runHook(f, ns, 'POSTROUTING', skb, { inDev: null, outDev: out.dev });
+  if (v.kind !== 'accept') return dropped(f, ns.name, out.dev, skb.pkt, skb.locallyGenerated ? 'send-error:EPERM' : hookReason(v));
+  const link = ns.links.get(out.dev);
+  if (link === undefined || !link.up) return dropped(f, ns.name, out.dev, skb.pkt, 'link-down');
+  if (skb.pkt.length > link.mtu) {
+    // DEVIATION: a packet without DF is fragmented; kpath follows the first fragment only.
+    f.walk.hop(ns.name, out.dev, 'fragment', skb.pkt, { text: `length ${skb.pkt.length} > mtu ${link.mtu}: fragmented` });
+    skb.pkt.length = link.mtu;
+  }
+  const nexthop = out.gateway ?? skb.pkt.dst;
+  neighOutput(f, ns, out.dev, nexthop, skb);
+}
+
+function hookReason(v: { kind: string; reason?: string }): string {
+  return 'reason' in v && v.reason ? v.reason : 'netfilter-drop';
+}
+
+/**
+ * ip_rcv for a packet that arrived on `dev`. `prerouted` is true when br_netfilter already ran
+ * PREROUTING for a bridged frame passed up to the bridge device (ip_sabotage_in skips it here).
+ */
+export function ipRcv(f: Flight, ns: NetNS, dev: string, skb: Skb, prerouted = false): void {
+  skb.iif = dev;
+  if (!prerouted) {
+    const v = runHook(f, ns, 'PREROUTING', skb, { inDev: dev, outDev: null });
+    if (v.kind !== 'accept') return dropped(f, ns.name, dev, skb.pkt, hookReason(v));
+  }
+  routeInput(f, ns, dev, skb);
+}
+
+function isLoopbackNet(ip: number): boolean {
+  return ip >>> 24 === 127;
+}
+
+/** ip_route_input_slow: martians, the FIB lookup, source validation, then local or forward. */
+export function routeInput(f: Flight, ns: NetNS, dev: string, skb: Skb): void {
+  const p = skb.pkt;
+  const fromLo = dev === 'lo';
+  if (!fromLo) {
+    if (p.src >>> 28 === 0xe || p.src === 0xffffffff) return dropped(f, ns.name, dev, p, 'martian-source');
+    if (isLoopbackNet(p.src) && !ns.sysctl.routeLocalnet(dev)) return dropped(f, ns.name, dev, p, 'martian-source');
+    if (isLoopbackNet(p.dst) && !ns.sysctl.routeLocalnet(dev)) return dropped(f, ns.name, dev, p, 'martian-destination');
+  }
+  f.walk.cost.routeLookups++;
+  const r = ns.fib.lookup({ dst: p.dst, src: p.src, mark: skb.mark, iif: dev, oif: null, proto: p.proto, sport: p.sport, dport: p.dport, tos: p.tos });
+  f.walk.hop(ns.name, dev, 'route', p, { text: routeText(ns, r), result: r.ok ? (r.route.type === 'local' ? 'input: local' : 'input: forward') : `error ${r.errno}` });
+  if (!r.ok) return ipError(f, ns, dev, skb, r.errno);
+  if (!fromLo && !validSource(f, ns, dev, skb)) return dropped(f, ns.name, dev, p, 'rp-filter');
+  if (r.route.type === 'local' || r.route.type === 'broadcast') return localDeliver(f, ns, dev, skb);
+  if (r.route.type !== 'unicast') return ipError(f, ns, dev, skb, 'EINVAL');
+  if (!ns.sysctl.forwarding(dev)) return ipError(f, ns, dev, skb, 'EHOSTUNREACH');
+  const out = outRoute(r);
+  if (out === null) return ipError(f, ns, dev, skb, 'ENETUNREACH');
+  forward(f, ns, dev, skb, out);
+}
+
+/**
+ * fib_validate_source: a local source arriving from outside is a martian unless accept_local;
+ * rp_filter 1 (strict) wants the reverse route out of the same device, 2 (loose) any route.
+ */
+function validSource(f: Flight, ns: NetNS, dev: string, skb: Skb): boolean {
+  const p = skb.pkt;
+  const rp = ns.sysctl.rpFilter(dev);
+  const srcLocal = p.src !== 0 && ns.fib.addresses(dev).some((a) => a.addr === p.src);
+  if (srcLocal && !ns.sysctl.acceptLocal(dev)) return false;
+  if (rp === 0 || p.src === 0) return true;
+  f.walk.cost.routeLookups++;
+  const mark = ns.sysctl.srcValidMark(dev) ? skb.mark : 0;
+  const r = ns.fib.lookup({ dst: p.src, src: p.dst, mark, iif: 'lo', oif: null, proto: p.proto, sport: p.dport, dport: p.sport, tos: p.tos });
+  if (!r.ok) return false;
+  if (rp === 2) return true;
+  return r.route.nexthops.some((nh) => nh.dev === dev);
+}
+
+/** ip_error: the ICMP a failed input route answers with, sent only when forwarding is on. */
+function ipError(f: Flight, ns: NetNS, dev: string, skb: Skb, errno: string): void {
+  const reason = errno === 'EINVAL' ? 'blackhole' : errno === 'EACCES' ? 'prohibit' : errno === 'EHOSTUNREACH' ? 'host-unreachable' : 'no-route';
+  if (!ns.sysctl.forwarding(dev) || errno === 'EINVAL') return dropped(f, ns.name, dev, skb.pkt, reason);
+  const code = errno === 'EHOSTUNREACH' ? ICMP_HOST_UNREACH : errno === 'EACCES' ? ICMP_PKT_FILTERED : ICMP_NET_UNREACH;
+  icmpSend(f, ns, skb, ICMP_DEST_UNREACH, code);
+  dropped(f, ns.name, dev, skb.pkt, reason);
+}
+
+/** ip_forward: TTL, MTU with DF, TTL decrement, FORWARD hooks, then ip_output. */
+function forward(f: Flight, ns: NetNS, dev: string, skb: Skb, out: OutRoute): void {
+  const p = skb.pkt;
+  if (p.ttl <= 1) {
+    icmpSend(f, ns, skb, ICMP_TIME_EXCEEDED, 0);
+    return dropped(f, ns.name, dev, p, 'ttl-exceeded');
+  }
+  const mtu = ns.links.get(out.dev)?.mtu ?? 1500;
+  if (p.length > mtu && p.df) {
+    icmpSend(f, ns, skb, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, mtu);
+    return dropped(f, ns.name, dev, p, 'frag-needed');
+  }
+  p.ttl -= 1;
+  skb.oif = out.dev;
+  const v = runHook(f, ns, 'FORWARD', skb, { inDev: dev, outDev: out.dev });
+  if (v.kind !== 'accept') return dropped(f, ns.name, dev, p, hookReason(v));
+  ipOutput(f, ns, skb, out);
+}
+
+/** ip_local_deliver: INPUT hooks, then a tunnel's receive or a socket. */
+export function localDeliver(f: Flight, ns: NetNS, dev: string, skb: Skb): void {
+  const v = runHook(f, ns, 'INPUT', skb, { inDev: dev, outDev: null });
+  if (v.kind !== 'accept') return dropped(f, ns.name, dev, skb.pkt, hookReason(v));
+  const p = skb.pkt;
+  if ((p.proto === IPPROTO_UDP || p.proto === IPPROTO_IPIP) && p.inner !== undefined && tunnelReceive(f, ns, skb)) return;
+  f.walk.hop(ns.name, dev, 'deliver', p, { text: `local delivery on ${dev}` });
+  if (f.role === 'probe') {
+    if (f.walk.delivered === null) f.walk.delivered = { netns: ns.name, iface: dev, pkt: clonePacket(p) };
+  } else if (ns.name === f.walk.sender && f.walk.reply === null) {
+    f.walk.reply = clonePacket(p);
+  }
+}
+
+/**
+ * icmp_send: the error goes back to the packet's source from this namespace. Its source address
+ * is the original destination when that was local, else what routing picks towards the sender
+ * (icmp_errors_use_inbound_ifaddr = 0).
+ */
+export function icmpSend(f: Flight, ns: NetNS, skb: Skb, type: number, code: number, mtu?: number): void {
+  const orig = skb.pkt;
+  if (!icmpAllowed(orig)) return;
+  const local = ns.isLocalAddress(orig.dst);
+  const src = local ? orig.dst : ns.selectSource(orig.src, null) ?? 0;
+  const err = icmpError(orig, type, code, src, ns.sysctl.defaultTtl, mtu);
+  f.walk.hop(ns.name, skb.iif, 'icmp', err, { text: `icmp type ${type} code ${code} to ${formatIPv4(orig.src)}` });
+  sendGenerated(f, ns, err, skb);
+}
+
+/** Sends a packet the kernel generated (ICMP error, TCP reset) from ns, after the current one. */
+function sendGenerated(f: Flight, ns: NetNS, pkt: Packet, cause: Skb): void {
+  const walk = f.walk;
+  const reply: Flight = { walk, role: 'reply' };
+  void cause;
+  walk.pending.push(() => {
+    const skb = newSkb(pkt, { locallyGenerated: true });
+    const r = routeOutput(reply, ns, skb, null);
+    if (!r.ok) return dropped(reply, ns.name, null, pkt, `send-error:${r.errno}`);
+    const out = outRoute(r);
+    if (out === null) return dropped(reply, ns.name, null, pkt, 'send-error:ENETUNREACH');
+    localOut(reply, ns, skb, out);
+  });
+}
+
+setEmitter((f, ns, pkt, cause) => {
+  f.walk.hop(ns.name, cause.iif ?? cause.oif, 'icmp', pkt, { text: 'generated by REJECT' });
+  sendGenerated(f, ns, pkt, cause);
+});
+
+export { observe };
