@@ -175,8 +175,8 @@ export class Conntrack {
   }
 
   private unlink(e: CtEntry): void {
+    e.dying = true; // an unconfirmed entry killed now is never inserted (confirm skips dying entries)
     if (!this.confirmed.delete(e)) return;
-    e.dying = true;
     for (const tuple of [e.orig, e.reply]) {
       const b = this.bucketOf(tuple);
       const chain = this.table.get(b);
