@@ -136,9 +136,10 @@ function parseAddrMask(opt: OptionArg, text: string): AddrMask {
     if (len !== null && /^\d+$/.test(m)) mask = prefixMask(len);
     else {
       const dotted = parseIPv4(m);
-      // DEVIATION: a non-contiguous mask is refused (iptables 1.8.9 silently prints it as /32).
-      if (dotted === null || maskToPrefixLength(dotted) === null) throw optionError(opt, `invalid mask "${m}" in "${text}": expected a prefix length 0-32 or a contiguous dotted mask`);
-      mask = dotted;
+      if (dotted === null) throw optionError(opt, `invalid mask "${m}" in "${text}": expected a prefix length 0-32 or a dotted mask`);
+      // UNVERIFIED: iptables 1.8.9 accepts a non-contiguous mask (5.6.7.8/255.255.0.255) and
+      // iptables-save then prints the bare address, so kpath keeps it as a /32, as printed.
+      mask = maskToPrefixLength(dotted) === null ? 0xffffffff : dotted;
     }
   }
   if (addr === null) throw optionError(opt, `host/network "${text}" not found: expected an IPv4 address[/mask]`);

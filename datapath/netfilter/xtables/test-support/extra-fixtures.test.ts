@@ -36,3 +36,19 @@ describe.each(['extra-conntrack.txt', 'extra-matches.txt', 'extra-targets.txt', 
     });
   }
 });
+
+describe.each(['extra-conntrack.in.txt', 'extra-matches.in.txt', 'extra-targets.in.txt'])('%s (as restored)', (file) => {
+  const rules = ruleLines(fixture(file)).filter((r) => !r.line.includes('-m hashlimit') && !r.line.includes('--nflog-range'));
+  for (const r of rules) {
+    it(`loads and prints stably: ${r.line}`, () => {
+      const { header, sections } = splitRule(r.line, r.table, r.lineNo);
+      for (const s of sections) {
+        const mod = s.kind === 'match' ? (EXTRA_MATCHES.has(s.name) ? MATCHES[s.name] : undefined) : EXTRA_TARGETS.has(s.name) ? TARGETS[s.name] : undefined;
+        if (mod === undefined) continue;
+        const once = mod.save(mod.parse(s.options, header));
+        const again = splitRule(`-A X ${s.kind === 'match' ? '-m' : '-j'} ${s.name} ${once}`, r.table).sections[0]!;
+        expect(mod.save(mod.parse(again.options, header))).toBe(once);
+      }
+    });
+  }
+});
