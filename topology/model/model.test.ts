@@ -330,6 +330,41 @@ describe('validation errors carry file, line, column and path', () => {
       text: CLUSTER + NODE('n1') + POD('p', 'n1', 'status: {podIP: 10.244.9.9}\n'),
       path: 'status.podIP', needle: '10.244.9.9', msg: /expected an address inside node n1's podCIDR 10.244.0.0\/24/,
     },
+    {
+      what: 'a node on two segments',
+      text: CLUSTER.replace('spec: {}', 'spec:\n  underlay:\n    segments:\n      - {name: a, cidr: 10.0.0.0/24, nodes: [n1]}\n      - {name: b, cidr: 10.0.1.0/24, nodes: [n1]}') + NODE('n1'),
+      path: 'spec.underlay.segments[1].nodes[0]', needle: 'n1]', nth: 1, msg: /node n1 is already on segment a/,
+    },
+    {
+      what: 'two nodes with one address',
+      text: CLUSTER + NODE('n1', 'status: {addresses: [{type: InternalIP, address: 192.168.1.7}]}\n') + NODE('n2', 'status: {addresses: [{type: InternalIP, address: 192.168.1.7}]}\n'),
+      path: 'status.addresses[0].address', needle: '192.168.1.7', nth: 1, msg: /address 192.168.1.7 is already node n1's/,
+    },
+    {
+      what: 'an external host on an unknown segment',
+      text: CLUSTER.replace('spec: {}', 'spec:\n  externalHosts: [{name: h, segment: dmz}]') + NODE('n1'),
+      path: 'spec.externalHosts[0].segment', needle: 'dmz', msg: /expected the name of an underlay segment \(lan\), got "dmz"/,
+    },
+    {
+      what: 'externalTrafficPolicy Local on a plain ClusterIP Service',
+      text: CLUSTER + NODE('n1') + '---\napiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec:\n  externalTrafficPolicy: Local\n  ports: [{port: 80}]\n',
+      path: 'spec.externalTrafficPolicy', needle: 'Local', msg: /Local needs type NodePort, LoadBalancer, or externalIPs/,
+    },
+    {
+      what: 'unnamed ports in a multi-port Service',
+      text: CLUSTER + NODE('n1') + '---\napiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec:\n  ports:\n  - {port: 80}\n  - {port: 443}\n',
+      path: 'spec.ports[0].name', needle: '{port: 80}', msg: /a port name \(required when a Service has several ports\)/,
+    },
+    {
+      what: 'a bad object inside a List',
+      text: 'apiVersion: v1\nkind: List\nitems:\n- ' + CLUSTER.trimEnd().replace(/\n/g, '\n  ') + '\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: Bad_Name}\n  spec: {containers: [{name: c}]}\n',
+      path: 'items[1].metadata.name', needle: 'Bad_Name', msg: /expected a DNS-1123 subdomain, got "Bad_Name"/,
+    },
+    {
+      what: 'a hostNetwork pod with another address than its node',
+      text: CLUSTER + NODE('n1') + POD('h', 'n1', 'status: {podIP: 10.244.0.9}\n').replace('  nodeName: n1', '  nodeName: n1\n  hostNetwork: true'),
+      path: 'status.podIP', needle: '10.244.0.9', msg: /expected the node's address 192.168.1.10 \(hostNetwork pod\)/,
+    },
   ];
   it.each(cases)('$what', ({ text, path, needle, nth, msg }) => {
     const e = errorOf(text);
