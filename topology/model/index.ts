@@ -20,3 +20,7 @@ export type {
   SessionAffinity,
   TrafficPolicy,
 } from '../k8s/types.js';
+
+// For callers that change a loaded cluster (add a pod, scale a Service) and need the same answers.
+export { deriveEndpointSlices, findPort, selectedPods, selectorMatches } from './endpointslices.js';
+export { HostLocalRange, NodeCidrAllocator, serviceIPAllocator, NODE_PORT_MIN, NODE_PORT_MAX } from './ipam.js';
