@@ -171,7 +171,7 @@ export class Field {
     return this.present ? this.str() : null;
   }
 
-  /** A string or a number written as text (YAML `port: "80"` is a string; Kubernetes would reject it). */
+  /** An integer in [min, max]; a quoted "80" is a string and refused, as the API server refuses it. */
   int(min: number, max: number, what = 'an integer'): number {
     const v = this.scalar();
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
