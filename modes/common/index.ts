@@ -1,0 +1,4 @@
+export * from './model.js';
+export * from './hash.js';
+export * from './convert.js';
+export * from './change.js';
