@@ -155,18 +155,12 @@ export function walk(start: Chain, skb: Skb, ctx: XtContext, o: WalkOptions): Ho
   let chain = start;
   let i = 0;
   const len = skb.pkt.length;
-  const policy = (): HookVerdict => {
-    start.pkts++;
-    start.bytes += len;
-    if (tracing) hop(ctx, o, start.name, undefined, `:${start.name} ${start.policy}`, `policy ${start.policy}`, 0, skb);
-    return start.policy === 'ACCEPT' ? ACCEPT_VERDICT : { kind: 'drop', reason: `${o.table} ${start.name} policy DROP` };
-  };
   for (;;) {
     const rules = chain.rules;
     if (i >= rules.length) {
-      if (chain.builtin) return policy();
+      if (chain.builtin) return policy(start, skb, ctx, o);
       const f = stack.pop();
-      if (f === undefined) return policy();
+      if (f === undefined) return policy(start, skb, ctx, o);
       chain = f.chain;
       i = f.pos;
       continue;
@@ -231,9 +225,9 @@ export function walk(start: Chain, skb: Skb, ctx: XtContext, o: WalkOptions): Ho
         if (t.verdict === 'ACCEPT') return ACCEPT_VERDICT;
         if (t.verdict === 'DROP') return { kind: 'drop', reason: `${o.table} ${chain.name} rule ${i + 1}: DROP` };
         {
-          if (chain.builtin) return policy();
+          if (chain.builtin) return policy(start, skb, ctx, o);
           const f = stack.pop();
-          if (f === undefined) return policy();
+          if (f === undefined) return policy(start, skb, ctx, o);
           chain = f.chain;
           i = f.pos;
         }
@@ -256,9 +250,9 @@ export function walk(start: Chain, skb: Skb, ctx: XtContext, o: WalkOptions): Ho
           case 'drop': return { kind: 'drop', reason: res.reason };
           case 'stolen': return { kind: 'stolen', reason: res.reason };
           case 'return': {
-            if (chain.builtin) return policy();
+            if (chain.builtin) return policy(start, skb, ctx, o);
             const f = stack.pop();
-            if (f === undefined) return policy();
+            if (f === undefined) return policy(start, skb, ctx, o);
             chain = f.chain;
             i = f.pos;
             break;
@@ -274,6 +268,14 @@ export function walk(start: Chain, skb: Skb, ctx: XtContext, o: WalkOptions): Ho
         assertNever(t);
     }
   }
+}
+
+/** The built-in chain's policy (its underflow entry): counted, traced, returned as a verdict. */
+function policy(start: Chain, skb: Skb, ctx: XtContext, o: WalkOptions): HookVerdict {
+  start.pkts++;
+  start.bytes += skb.pkt.length;
+  if (ctx.tracer.enabled) hop(ctx, o, start.name, undefined, `:${start.name} ${start.policy}`, `policy ${start.policy}`, 0, skb);
+  return start.policy === 'ACCEPT' ? ACCEPT_VERDICT : { kind: 'drop', reason: `${o.table} ${start.name} policy DROP` };
 }
 
 function hop(ctx: XtContext, o: WalkOptions, chain: string, rule: number | undefined, text: string, result: string, depth: number, skb: Skb): void {

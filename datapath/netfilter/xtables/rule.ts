@@ -86,6 +86,29 @@ export interface BuildEnv {
   warn(col: number, message: string): void;
 }
 
+/** Dotted quad to number without allocating (the bulk-load path); null when invalid. */
+function fastIPv4(t: string, from: number, to: number): number | null {
+  let n = 0;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = from; i < to; i++) {
+    const c = t.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || part > 255) return null;
+      n = n * 256 + part;
+      part = 0;
+      digits = 0;
+      dots++;
+    } else if (c >= 48 && c <= 57 && digits < 3) {
+      part = part * 10 + (c - 48);
+      digits++;
+    } else return null;
+  }
+  if (dots !== 3 || digits === 0 || part > 255) return null;
+  return (n * 256 + part) >>> 0;
+}
+
 function parseAddr(o: OptionArg): { addr: number; mask: number } {
   const text = o.values[0]!;
   if (text.includes(',')) {
@@ -93,7 +116,7 @@ function parseAddr(o: OptionArg): { addr: number; mask: number } {
     throw new RuleError(`address lists are not supported: "${text}"`, o.col, 'one address[/mask]');
   }
   const slash = text.indexOf('/');
-  const ip = parseIPv4(slash < 0 ? text : text.slice(0, slash));
+  const ip = fastIPv4(text, 0, slash < 0 ? text.length : slash);
   let mask = 0xffffffff;
   if (slash >= 0) {
     const m = text.slice(slash + 1);
@@ -135,11 +158,23 @@ const BASE_ALIASES: Record<string, string> = {
 };
 
 function specOf(specs: readonly { name: string; aliases?: readonly string[] }[], flag: string): boolean {
-  return specs.some((s) => s.name === flag || (s.aliases !== undefined && s.aliases.includes(flag)));
+  for (let i = 0; i < specs.length; i++) {
+    const s = specs[i]!;
+    if (s.name === flag || (s.aliases !== undefined && s.aliases.includes(flag))) return true;
+  }
+  return false;
+}
+
+const SEEN_BIT: Record<string, number> = { '-s': 1, '-d': 2, '-i': 4, '-o': 8, '-p': 16, '-f': 32, '-j': 64, '-g': 64 };
+
+function unknownModule(env: BuildEnv, r: Rule, col: number, message: string): void {
+  if (!env.lenient) throw new RuleError(message, col, 'a known module');
+  env.warn(col, message);
+  r.uncertain = true;
 }
 
 /** Builds a rule from its options (iptables' do_parse + each module's parse/final_check). */
-export function buildRule(options: readonly OptionArg[], env: BuildEnv, opaqueText: string): Rule {
+export function buildRule(options: readonly OptionArg[], env: BuildEnv, opaqueText: () => string): Rule {
   const r: Rule = {
     src: 0, srcMask: 0, srcInv: false, dst: 0, dstMask: 0, dstInv: false,
     inIface: null, inWild: false, inInv: false, outIface: null, outWild: false, outInv: false,
@@ -148,23 +183,18 @@ export function buildRule(options: readonly OptionArg[], env: BuildEnv, opaqueTe
   };
   const pending: Pending[] = [];
   let target: { name: string; module: TargetModule<unknown> | null; opts: OptionArg[]; col: number; goto: boolean } | null = null;
-  let protoOpt: OptionArg | null = null;
-  const seen = new Set<string>();
-  const unknown = (col: number, message: string): void => {
-    if (!env.lenient) throw new RuleError(message, col, 'a known module');
-    env.warn(col, message);
-    r.uncertain = true;
-  };
+  let seen = 0;
   for (const o of options) {
     const base = BASE_ALIASES[o.flag];
     if (base !== undefined) {
-      if (base !== '-m' && base !== '-c') {
-        if (seen.has(base)) throw new RuleError(`multiple ${base} flags not allowed`, o.col, 'each base option once');
-        seen.add(base);
+      const bit = SEEN_BIT[base];
+      if (bit !== undefined) {
+        if ((seen & bit) !== 0) throw new RuleError(`multiple ${base} flags not allowed`, o.col, 'each base option once');
+        seen |= bit;
       }
       switch (base) {
-        case '-s': { const a = parseAddr({ ...o, values: [one(o)] }); r.src = a.addr; r.srcMask = a.mask; r.srcInv = o.negated; break; }
-        case '-d': { const a = parseAddr({ ...o, values: [one(o)] }); r.dst = a.addr; r.dstMask = a.mask; r.dstInv = o.negated; break; }
+        case '-s': { one(o); const a = parseAddr(o); r.src = a.addr; r.srcMask = a.mask; r.srcInv = o.negated; break; }
+        case '-d': { one(o); const a = parseAddr(o); r.dst = a.addr; r.dstMask = a.mask; r.dstInv = o.negated; break; }
         case '-i': { one(o); const f = parseIface(o); r.inIface = f.name; r.inWild = f.wild; r.inInv = o.negated; break; }
         case '-o': { one(o); const f = parseIface(o); r.outIface = f.name; r.outWild = f.wild; r.outInv = o.negated; break; }
         case '-p': {
@@ -173,7 +203,6 @@ export function buildRule(options: readonly OptionArg[], env: BuildEnv, opaqueTe
           if (n === null || n === undefined) throw new RuleError(`unknown protocol "${o.values[0]}" specified`, o.col, 'a protocol name or number');
           r.proto = n;
           r.protoInv = o.negated;
-          protoOpt = o;
           break;
         }
         case '-f':
@@ -195,7 +224,7 @@ export function buildRule(options: readonly OptionArg[], env: BuildEnv, opaqueTe
           if (o.negated) throw new RuleError('unexpected "!" before -m', o.col, '-m NAME');
           const m = MATCHES[name];
           if (m === undefined) {
-            unknown(o.col, `Couldn't load match \`${name}': unknown module`);
+            unknownModule(env, r, o.col, `Couldn't load match \`${name}': unknown module`);
             pending.push({ name, module: null as unknown as MatchModule<unknown>, opts: [], col: o.col });
           } else pending.push({ name, module: m, opts: [], col: o.col });
           break;
@@ -210,7 +239,7 @@ export function buildRule(options: readonly OptionArg[], env: BuildEnv, opaqueTe
           } else {
             const t = TARGETS[name];
             if (t === undefined) {
-              unknown(o.col, `Couldn't load target \`${name}': unknown target or missing chain`);
+              unknownModule(env, r, o.col, `Couldn't load target \`${name}': unknown target or missing chain`);
               target = { name, module: null, opts: [], col: o.col, goto: false };
             } else target = { name, module: t, opts: [], col: o.col, goto: false };
           }
@@ -247,7 +276,7 @@ export function buildRule(options: readonly OptionArg[], env: BuildEnv, opaqueTe
     owner.opts.push(o);
   }
   if (r.uncertain) {
-    r.opaqueText = opaqueText;
+    r.opaqueText = opaqueText();
     r.target = { kind: 'opaque', name: (target as { name: string } | null)?.name ?? '' };
     return r;
   }
@@ -259,7 +288,6 @@ export function buildRule(options: readonly OptionArg[], env: BuildEnv, opaqueTe
       throw moduleError(e, p.col);
     }
   }
-  void protoOpt;
   const t = target as { name: string; module: TargetModule<unknown> | null; opts: OptionArg[]; col: number; goto: boolean } | null;
   if (t !== null) {
     if (t.module !== null) {

@@ -7,7 +7,8 @@ import type { Skb } from '../../packet.js';
 import { BUILTIN_CHAINS, TABLES, type Hook, type HookVerdict, type TableName } from '../hooks.js';
 import type { XtContext } from './context.js';
 import { LineSyntaxError, parseCommandLine } from './syntax.js';
-import { buildRule, RuleError, saveRule, saveRuleOptions, type Rule } from './rule.js';
+import { buildRule, RuleError, saveRule, saveRuleOptions, type BuildEnv, type Rule } from './rule.js';
+import type { OptionArg } from './module.js';
 import { walk, type Chain, type Policy } from './evaluate.js';
 
 export type { Chain, Policy } from './evaluate.js';
@@ -112,6 +113,7 @@ export class XtablesRuleset {
     let curLine = 0;
     let origins: Origins = new Map();
     let rules = 0;
+    let env: RestoreEnv | null = null;
     const fail = (line: number, col: number, expected: string, message: string): never => {
       throw new XtablesSyntaxError(file, line, col, expected, message);
     };
@@ -170,7 +172,8 @@ export class XtablesRuleset {
         if (e instanceof LineSyntaxError) fail(lineNo, e.col, e.expected, e.message);
         throw e;
       }
-      rules += this.apply(t, cmd!, body, lineNo, opts, fail, warnings, file, origins, pk, by);
+      if (env === null || env.tableRef !== t) env = restoreEnv(t, opts, warnings, file);
+      rules += this.apply(t, cmd!, body, lineNo, opts, fail, env, origins, pk, by);
     }
     if (cur !== null) fail(lineNo + 1, 1, 'COMMIT', `COMMIT expected at line ${lineNo + 1} (table ${cur.name} opened at line ${curLine})`);
     for (const [name, t] of staged) this.byName.set(name, t);
@@ -207,7 +210,7 @@ export class XtablesRuleset {
 
   private apply(
     t: XtTable, cmd: ReturnType<typeof parseCommandLine>, body: string, lineNo: number, opts: RestoreOptions,
-    fail: (l: number, c: number, e: string, m: string) => never, warnings: RestoreWarning[], file: string, origins: Origins,
+    fail: (l: number, c: number, e: string, m: string) => never, env: RestoreEnv, origins: Origins,
     pk: number, by: number,
   ): number {
     const chainName = cmd.chain;
@@ -217,17 +220,11 @@ export class XtablesRuleset {
       return c!;
     };
     const build = (c: Chain): Rule => {
-      const firstOpt = cmd.options[0];
-      const opaque = firstOpt === undefined ? '' : body.slice(firstOpt.col - 1 - (firstOpt.negated && body[firstOpt.col - 3] === '!' ? 2 : 0)).trim();
       let r: Rule;
       try {
-        r = buildRule(cmd.options, {
-          table: t.name,
-          chain: c.name,
-          hasChain: (n) => t.chains.has(n),
-          lenient: opts.lenient === true,
-          warn: (col, message) => warnings.push({ file, line: lineNo, col, message }),
-        }, opaque);
+        env.chain = c.name;
+        env.line = lineNo;
+        r = buildRule(cmd.options, env, () => opaqueOf(body, cmd.options));
       } catch (e) {
         if (e instanceof RuleError) fail(lineNo, e.col, e.expected, e.message);
         throw e;
@@ -418,6 +415,37 @@ export class XtablesRuleset {
     if (t === undefined || start === undefined) return { kind: 'accept' };
     return walk(start, skb, ctx, { useIndex: this.useIndex, table, hook, chains: t.chains });
   }
+}
+
+/** The BuildEnv of one table block, reused for every rule in it. */
+interface RestoreEnv extends BuildEnv {
+  tableRef: XtTable;
+  line: number;
+}
+
+function restoreEnv(t: XtTable, opts: RestoreOptions, warnings: RestoreWarning[], file: string): RestoreEnv {
+  const env: RestoreEnv = {
+    tableRef: t,
+    table: t.name,
+    chain: '',
+    line: 0,
+    lenient: opts.lenient === true,
+    hasChain: (n) => t.chains.has(n),
+    warn: (col, message) => warnings.push({ file, line: env.line, col, message }),
+  };
+  return env;
+}
+
+/** An uncertain rule's options as written: the line from its first option (or the `!` before it). */
+function opaqueOf(body: string, options: readonly OptionArg[]): string {
+  const first = options[0];
+  if (first === undefined) return '';
+  let at = first.col - 1;
+  if (first.negated) {
+    const bang = body.lastIndexOf('!', at);
+    if (bang >= 0 && body.slice(bang + 1, at).trim() === '') at = bang;
+  }
+  return body.slice(at).trim();
 }
 
 function checkChainName(name: string, line: number, col: number, fail: (l: number, c: number, e: string, m: string) => never): void {

@@ -63,20 +63,20 @@ export function tokenize(line: string): Tok[] {
       let text = '';
       i++;
       let closed = false;
+      let from = i; // start of the current unescaped stretch
       while (i < n) {
         const q = line.charCodeAt(i);
         if (q === 92) {
           if (i + 1 >= n) break;
-          text += line[i + 1];
+          text += line.slice(from, i) + line[i + 1];
           i += 2;
+          from = i;
         } else if (q === 34) {
+          text += line.slice(from, i);
           closed = true;
           i++;
           break;
-        } else {
-          text += line[i];
-          i++;
-        }
+        } else i++;
       }
       if (!closed) throw new LineSyntaxError(start + 1, 'closing "', 'unterminated quoted string');
       if (i < n && line.charCodeAt(i) !== 32 && line.charCodeAt(i) !== 9) {

@@ -55,7 +55,11 @@ export const tcp: MatchModule<TcpData> = {
       throw optionError(options[0] ?? null, 'tcp: match needs "-p tcp"');
     }
     const opts = collectOptions('tcp', options, this.options);
-    const d: TcpData = { ...parsePortMatch(opts), flgMask: 0, flgCmp: 0, flgInv: false, option: 0, optionInv: false };
+    const pm = parsePortMatch(opts);
+    const d: TcpData = {
+      sLo: pm.sLo, sHi: pm.sHi, sInv: pm.sInv, dLo: pm.dLo, dHi: pm.dHi, dInv: pm.dInv,
+      flgMask: 0, flgCmp: 0, flgInv: false, option: 0, optionInv: false,
+    };
     const fl = opts.get('--tcp-flags');
     const syn = opts.get('--syn');
     if (fl !== undefined && syn !== undefined) throw optionError(syn, 'tcp: "--syn" and "--tcp-flags" cannot be combined');
