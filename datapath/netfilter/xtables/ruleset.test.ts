@@ -17,7 +17,7 @@ function roundTrip(text: string): string {
 }
 
 describe('XtablesRuleset save/restore', () => {
-  for (const f of ['kube-proxy-node-1.save.txt', 'kube-proxy-ipvs-node-1.save.txt', 'probe-core.save.txt', 'cni-flannel.save.txt']) {
+  for (const f of ['kube-proxy-node-1.save.txt', 'kube-proxy-ipvs-node-1.save.txt', 'probe-core.save.txt', 'probe-modules.save.txt', 'cni-flannel.save.txt']) {
     it(`round-trips ${f} byte for byte`, () => {
       const text = data(f);
       expect(roundTrip(text)).toBe(text);
