@@ -70,7 +70,10 @@ export class XtTable {
 
   clone(): XtTable {
     const t = new XtTable(this.name);
-    for (const [n, c] of this.chains) t.chains.set(n, { ...c, rules: c.rules.slice(), index: undefined });
+    for (const [n, c] of this.chains) {
+      // Built field by field: object spread gives V8 slower objects on the per-packet path.
+      t.chains.set(n, { name: c.name, builtin: c.builtin, policy: c.policy, pkts: c.pkts, bytes: c.bytes, rules: c.rules.slice(), index: undefined });
+    }
     return t;
   }
 }
@@ -315,7 +318,7 @@ export class XtablesRuleset {
         for (const c of cs) {
           c.pkts = 0;
           c.bytes = 0;
-          c.rules = c.rules.map((r) => ({ ...r, pkts: 0, bytes: 0 }));
+          c.rules = c.rules.map(zeroedCopy);
           c.index = undefined;
         }
         return 0;
@@ -415,6 +418,14 @@ export class XtablesRuleset {
     if (t === undefined || start === undefined) return { kind: 'accept' };
     return walk(start, skb, ctx, { useIndex: this.useIndex, table, hook, chains: t.chains });
   }
+}
+
+/** A rule with zero counters (the staged table must not touch the live one's rule objects). */
+function zeroedCopy(r: Rule): Rule {
+  const c = Object.assign(Object.create(Object.getPrototypeOf(r) as object) as Rule, r);
+  c.pkts = 0;
+  c.bytes = 0;
+  return c;
 }
 
 /** The BuildEnv of one table block, reused for every rule in it. */
