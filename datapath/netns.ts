@@ -59,6 +59,12 @@ export class NetNS {
   readonly clock: Clock;
   readonly rng: Rng;
   role: string;
+  /**
+   * Sockets that accept packets: listening TCP and bound UDP sockets (`ss -ltun`). null: not
+   * known, and every port is taken to have a listener. A TCP SYN to a port without one is answered
+   * with a reset, a UDP datagram with ICMP port unreachable, as the kernel does.
+   */
+  listeners: { proto: number; addr: IPv4; port: number }[] | null = null;
   /** Warnings attached by an importer (lines of a capture kpath did not understand). */
   readonly warnings: string[] = [];
   private nextIfindex = 1;
@@ -166,6 +172,12 @@ export class NetNS {
       if (t === 'broadcast') return 'BROADCAST';
     }
     return 'UNICAST';
+  }
+
+  /** Whether a socket would take a packet for (proto, dst, dport); true when listeners are unknown. */
+  hasListener(proto: number, dst: IPv4, port: number): boolean {
+    if (this.listeners === null) return true;
+    return this.listeners.some((l) => l.proto === proto && l.port === port && (l.addr === 0 || l.addr === dst));
   }
 
   bridges(): BridgeLink[] {

@@ -38,7 +38,8 @@ export interface PacketJson {
 export interface FinalJson {
   netns: string;
   interface: string | null;
-  src: string;
+  /** null when the send failed before a source address was chosen. */
+  src: string | null;
   sport: number | null;
   dst: string;
   dport: number | null;
@@ -118,7 +119,7 @@ function toJson(scope: EndpointScope, r: ProbeResult, hops: Hop[], resolved: str
     verdict: r.verdict,
     delivered,
     reply,
-    final: { netns: r.final.netns, interface: r.final.interface, src: fpj.src, sport: fpj.sport, dst: fpj.dst, dport: fpj.dport, ttl: fp.ttl, reason: r.final.reason },
+    final: { netns: r.final.netns, interface: r.final.interface, src: fp.src === 0 ? null : fpj.src, sport: fpj.sport, dst: fpj.dst, dport: fpj.dport, ttl: fp.ttl, reason: r.final.reason },
     hops,
     cost: r.cost,
     uncertain: r.uncertain,

@@ -6,7 +6,8 @@
 import { formatIPv4 } from '../addr/ipv4.js';
 import {
   clonePacket, newSkb, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, ICMP_HOST_UNREACH, ICMP_NET_UNREACH,
-  ICMP_PKT_FILTERED, ICMP_TIME_EXCEEDED, IPPROTO_IPIP, IPPROTO_UDP, type Packet, type Skb,
+  ICMP_PKT_FILTERED, ICMP_PORT_UNREACH, ICMP_TIME_EXCEEDED, IPPROTO_IPIP, IPPROTO_TCP, IPPROTO_UDP,
+  protoName, TCP_ACK, TCP_RST, type Packet, type Skb,
 } from '../packet.js';
 import type { FibResult } from '../fib/fib.js';
 import type { Route } from '../fib/route.js';
@@ -80,9 +81,10 @@ export function socketSend(f: Flight, ns: NetNS, pkt: Packet, opts: SendOptions)
     pkt.src = src;
   }
   if (f.role === 'probe') f.walk.sentSrc = pkt.src;
-  // A locally sent packet larger than the path MTU with DF: the send fails (ip_append_data).
+  // A default socket (IP_PMTUDISC_WANT) larger than its own link's MTU is fragmented locally,
+  // and the fragments go without DF (observed on this kernel: fixtures/captures/mtu).
   const mtu = ns.links.get(out.dev)?.mtu ?? 65535;
-  if (pkt.length > mtu && pkt.df) return dropped(f, ns.name, null, pkt, 'send-error:EMSGSIZE');
+  if (pkt.length > mtu && out.dev !== 'lo') pkt.df = false;
   localOut(f, ns, skb, out, opts.oif);
 }
 
@@ -217,12 +219,38 @@ export function localDeliver(f: Flight, ns: NetNS, dev: string, skb: Skb): void 
   if (v.kind !== 'accept') return dropped(f, ns.name, dev, skb.pkt, hookReason(v));
   const p = skb.pkt;
   if ((p.proto === IPPROTO_UDP || p.proto === IPPROTO_IPIP) && p.inner !== undefined && tunnelReceive(f, ns, skb)) return;
+  // Replies are for the sender's own connected socket; only the probe looks for a listener.
+  if (f.role === 'probe' && (p.proto === IPPROTO_TCP || p.proto === IPPROTO_UDP) && !ns.hasListener(p.proto, p.dst, p.dport)) {
+    return noSocket(f, ns, dev, skb);
+  }
   f.walk.hop(ns.name, dev, 'deliver', p, { text: `local delivery on ${dev}` });
   if (f.role === 'probe') {
     if (f.walk.delivered === null) f.walk.delivered = { netns: ns.name, iface: dev, pkt: clonePacket(p) };
   } else if (ns.name === f.walk.sender && f.walk.reply === null) {
     f.walk.reply = clonePacket(p);
   }
+}
+
+/**
+ * No socket took the packet: TCP answers with a reset (tcp_v4_send_reset; none for a reset), UDP
+ * with ICMP port unreachable (__udp4_lib_rcv).
+ */
+function noSocket(f: Flight, ns: NetNS, dev: string, skb: Skb): void {
+  const p = skb.pkt;
+  const what = `${protoName(p.proto)}:${p.dport}`;
+  f.walk.hop(ns.name, dev, 'deliver', p, { text: `no socket on ${what}`, result: p.proto === IPPROTO_TCP ? 'reset' : 'port unreachable' });
+  if (p.proto === IPPROTO_UDP) {
+    icmpSend(f, ns, skb, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH);
+  } else if ((p.tcpFlags & TCP_RST) === 0) {
+    const rst: Packet = {
+      src: p.dst, dst: p.src, proto: IPPROTO_TCP, sport: p.dport, dport: p.sport,
+      tcpFlags: (p.tcpFlags & TCP_ACK) !== 0 ? TCP_RST : TCP_RST | TCP_ACK,
+      icmpType: 0, icmpCode: 0, ttl: ns.sysctl.defaultTtl, tos: 0, length: 40, df: true,
+    };
+    f.walk.hop(ns.name, dev, 'icmp', rst, { text: 'tcp reset' });
+    sendGenerated(f, ns, rst, skb);
+  }
+  dropped(f, ns.name, dev, p, `no-socket:${what}`);
 }
 
 /**

@@ -216,6 +216,7 @@ function bridgeInput(f: Flight, ns: NetNS, br: BridgeLink, port: Link, frame: Fr
         dstMac = mac;
       } else {
         skb.bridged = false;
+        observe(f, ns.name, br.name, frame.pkt);
         return ipRcv(f, ns, br.name, skb, true);
       }
     }
@@ -224,6 +225,8 @@ function bridgeInput(f: Flight, ns: NetNS, br: BridgeLink, port: Link, frame: Fr
     skb.bridged = false;
     skb.physIn = null;
     f.walk.hop(ns.name, br.name, 'bridge', frame.pkt, { text: `${port.name} → ${br.name} (local)` });
+    // Passed up (br_pass_frame_up → netif_receive_skb on the bridge): a capture sees it there.
+    observe(f, ns.name, br.name, frame.pkt);
     return ipRcv(f, ns, br.name, skb, nfCall);
   }
   const targets = bridgeTargets(f, ns, br, dstMac, null);

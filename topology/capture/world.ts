@@ -8,7 +8,10 @@
  * had removed or added by hand are as they were. Anything kpath does not understand is a warning
  * with its file and line; a trace that touches it is marked uncertain.
  */
-import { formatIPv4, type IPv4 } from '../../datapath/addr/ipv4.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { formatIPv4, parseIPv4, type IPv4 } from '../../datapath/addr/ipv4.js';
+import { IPPROTO_TCP, IPPROTO_UDP } from '../../datapath/packet.js';
 import { parseIpRouteJson, parseIpRuleJson } from '../../datapath/fib/json.js';
 import type { LinkSpec, NetNS } from '../../datapath/netns.js';
 import { parseConntrackList } from '../../datapath/conntrack/index.js';
@@ -32,7 +35,10 @@ export function buildCaptureWorld(data: CaptureData, opts: { seed?: number } = {
   const world = new World(opts.seed ?? 1);
   const warnings = data.warnings.map((w) => `${w.file}${w.line !== undefined ? `:${w.line}` : ''}${w.path ? ` ${w.path}` : ''}: ${w.message}`);
   for (const cns of data.namespaces.values()) world.addNetns(cns.name, { role: 'netns' });
-  for (const cns of data.namespaces.values()) importNamespace(world, cns, warnings);
+  for (const cns of data.namespaces.values()) {
+    importNamespace(world, cns, warnings);
+    importSockets(world.netns(cns.name), join(data.dir, cns.name, 'sockets.txt'), `${cns.name}/sockets.txt`, warnings);
+  }
   const owners = new Map<IPv4, string>();
   for (const ns of world.namespaces.values()) {
     for (const dev of ns.links.keys()) {
@@ -164,4 +170,26 @@ function importRoutes(ns: NetNS, cns: CaptureNamespace, warnings: string[]): voi
       }
     }
   }
+}
+
+/**
+ * sockets.txt (optional): `ss -Hltun` — listening TCP and bound UDP sockets. Without it every port
+ * is taken to have a listener.
+ */
+function importSockets(ns: NetNS, path: string, file: string, warnings: string[]): void {
+  if (!existsSync(path)) return;
+  const listeners: { proto: number; addr: IPv4; port: number }[] = [];
+  readFileSync(path, 'utf8').split('\n').forEach((line, i) => {
+    const f = line.trim().split(/\s+/);
+    if (f.length < 5 || f[0] === '') return;
+    const proto = f[0] === 'tcp' ? IPPROTO_TCP : f[0] === 'udp' ? IPPROTO_UDP : null;
+    const m = /^(.*):(\d+)$/.exec(f[4]!);
+    if (proto === null || m === null) return void warnings.push(`${file}:${i + 1}: not understood: ${line.trim()}`);
+    const host = m[1]!.replace(/%.*$/, '');
+    if (host.startsWith('[')) return; // IPv6 sockets: kpath traces IPv4
+    const addr = host === '*' || host === '0.0.0.0' ? 0 : parseIPv4(host);
+    if (addr === null) return void warnings.push(`${file}:${i + 1}: bad address ${host}`);
+    listeners.push({ proto, addr, port: Number(m[2]) });
+  });
+  ns.listeners = listeners;
 }
