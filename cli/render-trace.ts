@@ -6,8 +6,9 @@ import type { Hop } from '../datapath/trace/events.js';
 import type { MultiTraceResult, TraceResult } from '../topology/trace.js';
 import { paint, type Out } from './output.js';
 
-function pk(p: { src: string; sport: number | null; dst: string; dport: number | null }): string {
-  const s = p.sport === null ? p.src : `${p.src}:${p.sport}`;
+function pk(p: { src: string | null; sport: number | null; dst: string; dport: number | null }): string {
+  const src = p.src ?? '(none)';
+  const s = p.sport === null ? src : `${src}:${p.sport}`;
   const d = p.dport === null ? p.dst : `${p.dst}:${p.dport}`;
   return `${s} → ${d}`;
 }

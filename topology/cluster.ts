@@ -5,10 +5,13 @@
 import { loadClusterModel, parseClusterModel, type ClusterModel, type ProxyMode } from './model/index.js';
 import { buildCluster, type BuiltCluster } from './build/cluster.js';
 import { programProxies } from './build/proxy.js';
+import type { Proxier } from '../modes/proxier.js';
 
 export interface Cluster extends BuiltCluster {
   readonly kind: 'cluster';
   readonly mode: ProxyMode;
+  /** kube-proxy of each node, to re-sync after the cluster changes. */
+  readonly proxiers: ReadonlyMap<string, Proxier>;
 }
 
 export interface LoadOptions {
@@ -20,8 +23,8 @@ export interface LoadOptions {
 export function clusterFromModel(model: ClusterModel, opts: LoadOptions = {}): Cluster {
   const built = buildCluster(model, { seed: opts.seed });
   const mode = opts.mode ?? model.spec.proxy.mode;
-  programProxies(built, mode);
-  return { ...built, kind: 'cluster', mode };
+  const proxiers = programProxies(built, mode);
+  return { ...built, kind: 'cluster', mode, proxiers };
 }
 
 export async function loadCluster(path: string, opts: LoadOptions = {}): Promise<Cluster> {

@@ -22,6 +22,7 @@
 import { mustParseCidr, mustParseIPv4, type Cidr, type IPv4 } from '../../datapath/addr/ipv4.js';
 import { makeRoute } from '../../datapath/fib/route.js';
 import { World } from '../../datapath/world.js';
+import { IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP } from '../../datapath/packet.js';
 import type { ClusterModel, ModelNode, ModelPod } from '../model/index.js';
 
 export interface BuiltCluster {
@@ -139,6 +140,12 @@ function buildPod(world: World, model: ClusterModel, pod: ModelPod): void {
   nodeNs.enslave(hostSide, br.name, { hairpin: br.hairpinMode });
   if (pod.podIP === '') return;
   ns.addAddress('eth0', mustParseIPv4(pod.podIP), range.len);
+  // A pod that declares its ports listens on them (and only them); one that declares none is
+  // taken to listen everywhere.
+  const ports = pod.containers.flatMap((c) => c.ports ?? []);
+  if (ports.length > 0) {
+    ns.listeners = ports.map((p) => ({ proto: p.protocol === 'UDP' ? IPPROTO_UDP : p.protocol === 'SCTP' ? IPPROTO_SCTP : IPPROTO_TCP, addr: 0, port: p.containerPort }));
+  }
   ns.fib.addRoute(makeRoute({ dst: DEFAULT_ROUTE, nexthops: via(range.addr + 1, 'eth0') }));
 }
 
