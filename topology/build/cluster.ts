@@ -109,7 +109,7 @@ export function buildCluster(model: ClusterModel, opts: { seed?: number } = {}):
     world.addNetns(name, { role: 'host' });
     attach(name, h.segment, mustParseIPv4(h.ip));
   }
-  for (const w of model.warnings) world.warnings.push(`${w.file}:${w.line}:${w.col}: ${w.message}`);
+  for (const w of model.warnings) world.warnings.push(w.message.startsWith(w.file) ? w.message : `${w.file}:${w.line}:${w.col}: ${w.message}`);
   return { world, model, podNetns, owners };
 }
 
