@@ -106,7 +106,7 @@ describe('syncIptablesRules', () => {
     expect(l).toContain('-A KUBE-SVC-XPGD46QRK7WJZT7O -m comment --comment "ns1/svc1:p80 -> 10.180.0.1:80" -j KUBE-SEP-SXIVWICOYRO3J4NJ');
   });
 
-  it('orders endpoints byte-wise by "IP:port" ('0' < ':' so 10.180.0.10:80 sorts first)', () => {
+  it('orders endpoints byte-wise by "IP:port" ("0" < ":" so 10.180.0.10:80 sorts first)', () => {
     const l = lines([{ info: svc('svc1'), endpoints: [ep('10.180.0.2'), ep('10.180.0.10'), ep('10.180.0.1')] }]);
     const order = l.filter((x) => x.startsWith('-A KUBE-SVC-') && x.includes(' -> ')).map((x) => /-> ([\d.:]+)/.exec(x)![1]);
     expect(order).toEqual(['10.180.0.10:80', '10.180.0.1:80', '10.180.0.2:80']);
