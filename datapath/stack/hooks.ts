@@ -60,7 +60,11 @@ function context(f: Flight, ns: NetNS, hook: Hook, table: TableName, dev: HookDe
   };
 }
 
+const ACCEPT: HookVerdict = Object.freeze({ kind: 'accept' }) as HookVerdict;
+
 function table(f: Flight, ns: NetNS, hook: Hook, name: TableName, dev: HookDevices, skb: Skb): HookVerdict {
+  // A table never loaded accepts (XtablesRuleset.run); skip building its context per packet.
+  if (ns.xtables.table(name) === undefined) return ACCEPT;
   return ns.xtables.run(name, hook, skb, context(f, ns, hook, name, dev, skb));
 }
 

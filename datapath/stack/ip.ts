@@ -60,7 +60,7 @@ export function routeOutput(f: Flight, ns: NetNS, skb: Skb, oif: string | null):
   const p = skb.pkt;
   f.walk.cost.routeLookups++;
   const r = ns.fib.lookup({ dst: p.dst, src: p.src, mark: skb.mark, iif: null, oif, proto: p.proto, sport: p.sport, dport: p.dport, tos: p.tos });
-  f.walk.hop(ns.name, null, 'route', p, { text: routeText(ns, r), result: r.ok ? 'output' : `error ${r.errno}` });
+  if (f.walk.tracer.enabled) f.walk.hop(ns.name, null, 'route', p, { text: routeText(ns, r), result: r.ok ? 'output' : `error ${r.errno}` });
   return r;
 }
 
@@ -156,7 +156,7 @@ export function routeInput(f: Flight, ns: NetNS, dev: string, skb: Skb): void {
   }
   f.walk.cost.routeLookups++;
   const r = ns.fib.lookup({ dst: p.dst, src: p.src, mark: skb.mark, iif: dev, oif: null, proto: p.proto, sport: p.sport, dport: p.dport, tos: p.tos });
-  f.walk.hop(ns.name, dev, 'route', p, { text: routeText(ns, r), result: r.ok ? (r.route.type === 'local' ? 'input: local' : 'input: forward') : `error ${r.errno}` });
+  if (f.walk.tracer.enabled) f.walk.hop(ns.name, dev, 'route', p, { text: routeText(ns, r), result: r.ok ? (r.route.type === 'local' ? 'input: local' : 'input: forward') : `error ${r.errno}` });
   if (!r.ok) return ipError(f, ns, dev, skb, r.errno);
   if (!fromLo && !validSource(f, ns, dev, skb)) return dropped(f, ns.name, dev, p, 'rp-filter');
   if (r.route.type === 'local' || r.route.type === 'broadcast') return localDeliver(f, ns, dev, skb);
