@@ -66,10 +66,18 @@ export function normalizeCidr(text: string): string | null {
   return `${net >>> 24}.${(net >>> 16) & 255}.${(net >>> 8) & 255}.${net & 255}/${len}`;
 }
 
-function protocolOf(p: string | undefined): Protocol {
+/** A Kubernetes object kube-proxy cannot use; `path` locates the field (`Service default/web: spec.ports[1].protocol`). */
+export class ConvertError extends Error {
+  constructor(readonly path: string, readonly expected: string, message: string) {
+    super(`${path}: ${message} (expected ${expected})`);
+    this.name = 'ConvertError';
+  }
+}
+
+function protocolOf(p: string | undefined, path: string): Protocol {
   const u = (p ?? 'TCP').toUpperCase();
   if (u === 'TCP' || u === 'UDP' || u === 'SCTP') return u;
-  throw new Error(`unknown protocol "${p}": expected TCP, UDP or SCTP`);
+  throw new ConvertError(path, 'TCP, UDP or SCTP', `unknown protocol "${p}"`);
 }
 
 function policyOf(p: string | undefined): TrafficPolicy {
@@ -87,11 +95,12 @@ export function servicePortsOf(svc: ServiceLike): ServicePortInfo[] {
   const lbIPs = stype === 'LoadBalancer'
     ? (svc.status?.loadBalancer?.ingress ?? []).filter((i) => i.ip !== undefined && i.ipMode !== 'Proxy').map((i) => normalizeIPv4(i.ip!)).filter((x): x is string => x !== null)
     : [];
-  return (svc.spec.ports ?? []).map((p) => ({
+  const where = `Service ${svc.metadata.namespace ?? 'default'}/${svc.metadata.name}`;
+  return (svc.spec.ports ?? []).map((p, i) => ({
     namespace: svc.metadata.namespace ?? 'default',
     name: svc.metadata.name,
     portName: p.name ?? '',
-    protocol: protocolOf(p.protocol),
+    protocol: protocolOf(p.protocol, `${where}: spec.ports[${i}].protocol`),
     type: stype,
     clusterIP,
     port: p.port,
@@ -120,8 +129,9 @@ export function endpointsOf(sp: ServicePortInfo, slices: readonly EndpointSliceL
     if (s.addressType !== 'IPv4') continue;
     if ((s.metadata.namespace ?? 'default') !== sp.namespace) continue;
     if (s.metadata.labels?.[SERVICE_NAME_LABEL] !== sp.name) continue;
-    for (const port of s.ports ?? []) {
-      if ((port.name ?? '') !== sp.portName || protocolOf(port.protocol) !== sp.protocol || port.port === undefined) continue;
+    const where = `EndpointSlice ${s.metadata.namespace ?? 'default'}/${s.metadata.name ?? ''}`;
+    for (const [i, port] of (s.ports ?? []).entries()) {
+      if ((port.name ?? '') !== sp.portName || protocolOf(port.protocol, `${where}: ports[${i}].protocol`) !== sp.protocol || port.port === undefined) continue;
       for (const e of s.endpoints ?? []) {
         const first = e.addresses[0];
         if (first === undefined) continue;
