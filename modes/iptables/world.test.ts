@@ -232,6 +232,15 @@ describe('iptables mode on a two-node cluster', () => {
     expect(formatIPv4(r.delivered!.pkt.src)).toBe('10.244.0.1');
   });
 
+  it('answers NodePorts on 127.0.0.1 from the node itself (localhost NodePorts, route_localnet=1)', () => {
+    const { w } = cluster(6);
+    expect(w.netns('node-1').sysctl.get('net.ipv4.conf.all.route_localnet')).toBe('1');
+    const r = probe(w, 'node-1', '127.0.0.1', 30080);
+    expect(r.verdict).toBe('delivered');
+    expect(['web-1', 'web-2', 'web-3']).toContain(r.delivered!.netns);
+    expect(r.delivered!.pkt.dport).toBe(8080);
+  });
+
   it('masquerades node-originated ClusterIP traffic leaving the node', () => {
     const { w } = cluster(4);
     let remote = 0;
