@@ -28,7 +28,9 @@ describe('limit', () => {
     expect(limit.save(compile(limit, '--limit 10000/s --limit-burst 2'))).toBe('--limit 10000/sec --limit-burst 2');
     expect(() => compile(limit, '--limit 100000/s')).toThrow(/Rate too fast/);
     expect(() => compile(limit, '--limit 5/week')).toThrow(/bad rate/);
-    expect(() => compile(limit, '--limit-burst 0')).toThrow(/Overflow/);
+    // iptables-nft (observed): burst 0 is stored as the default burst, 1/day is accepted.
+    expect(limit.save(compile(limit, '--limit 1/s --limit-burst 0'))).toBe('--limit 1/sec');
+    expect(limit.save(compile(limit, '--limit 1/day'))).toBe('--limit 1/day');
   });
   it('lets a burst through, then one packet per period', () => {
     const ctx = fakeContext();

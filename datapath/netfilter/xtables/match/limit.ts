@@ -83,10 +83,12 @@ export const limit: MatchModule<LimitMatch> = {
       if (v === null) throw optionError(b, `limit: bad --limit-burst "${b.values[0]}": expected 0-10000`);
       burst = v;
     }
-    // limit_mt_check: a zero burst, or one whose credits overflow 32 bits, is refused (ERANGE).
-    if (burst === 0 || user2credits(Math.imul(avg, burst) >>> 0) < user2credits(avg)) {
-      throw optionError(b ?? l ?? null, `limit: Overflow, try lower: ${avg}/${burst}`);
-    }
+    // xt_limit's limit_mt_check refuses a zero burst, and a rate whose credits overflow 32 bits
+    // (`--limit 1/day` with burst 5). The nf_tables backend (iptables-nft, the default here)
+    // translates limit into nft's own limit expression and accepts both: observed on this machine,
+    // `iptables -A INPUT -m limit --limit 1/day` succeeds, and `--limit-burst 0` is stored as
+    // nft's default burst (iptables-save then prints no --limit-burst). kpath follows the nft backend.
+    if (burst === 0) burst = 5;
     return { avg, burst, state: null };
   },
   save(d: LimitMatch): string {
