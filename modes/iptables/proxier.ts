@@ -26,7 +26,16 @@ export class IptablesProxier implements Proxier {
     const full = !this.synced;
     if (full) {
       if (this.node.localhostNodePorts) ns.sysctl.set('net.ipv4.conf.all.route_localnet', '1');
-      ns.xtables.restore(bootstrapRules(this.node), { noflush: true, file: 'kube-proxy bootstrap' });
+      if (ns.xtables.chain('filter', 'KUBE-KUBELET-CANARY') === undefined) {
+        ns.xtables.restore(bootstrapRules(this.node), { noflush: true, file: 'kube-proxy bootstrap' });
+      } else {
+        // kubelet (or a previous kube-proxy) already set the node up: only add what is missing.
+        const canaries = (['mangle', 'filter', 'nat'] as const)
+          .filter((t) => ns.xtables.chain(t, 'KUBE-PROXY-CANARY') === undefined)
+          .map((t) => `*${t}\n:KUBE-PROXY-CANARY - [0:0]\nCOMMIT\n`);
+        if (canaries.length > 0) ns.xtables.restore(canaries.join(''), { noflush: true, file: 'kube-proxy canaries' });
+        this.ensureJumps();
+      }
     } else {
       this.ensureJumps();
     }
@@ -64,8 +73,19 @@ export class IptablesProxier implements Proxier {
   }
 }
 
-/** A rule's iptables-save form (what `iptables -C` compares against). */
+const savedForms = new Map<string, string>();
+
+/** A rule's iptables-save form (what `iptables -C` compares against); computed once per rule text. */
 function savedForm(table: 'filter' | 'nat', chain: string, spec: string, target: string): string {
+  const key = `${table} ${chain} ${spec}`;
+  const known = savedForms.get(key);
+  if (known !== undefined) return known;
+  const form = computeSavedForm(table, chain, spec, target);
+  savedForms.set(key, form);
+  return form;
+}
+
+function computeSavedForm(table: 'filter' | 'nat', chain: string, spec: string, target: string): string {
   const scratch = XtablesRuleset.empty();
   scratch.restore(`*${table}\n:${target} - [0:0]\n-A ${chain} ${spec}\nCOMMIT\n`, { file: 'kube-proxy ensure' });
   return scratch.save({ tables: [table], header: null }).split('\n').find((l) => l.startsWith(`-A ${chain} `)) ?? '';

@@ -13,6 +13,7 @@ import { makeProxyState, type EndpointInfo, type ProxyState, type ServicePort, t
 import { defaultProxierNode } from '../common/model.js';
 import { IptablesProxier } from './proxier.js';
 import { workedExample } from './testutil.js';
+import { bootstrapRules } from './bootstrap.js';
 
 const PODS: Record<string, [string, string][]> = {
   'node-1': [['client', '10.244.0.10'], ['coredns-1', '10.244.0.2'], ['web-1', '10.244.0.3'], ['sticky-1', '10.244.0.4'], ['local-1', '10.244.0.5']],
@@ -300,5 +301,19 @@ describe('IptablesProxier re-syncs', () => {
     // A flow that was pinned to coredns-2 now reaches coredns-1.
     const moved = flows.find((f) => f.to === 'coredns-2')!;
     expect(probe(w, 'client', '10.96.0.10', 53, IPPROTO_UDP, moved.port).delivered!.netns).toBe('coredns-1');
+  });
+});
+
+describe('IptablesProxier on a node kubelet already set up', () => {
+  it('adds only what is missing: no duplicate jumps, same state as a fresh bootstrap', () => {
+    const w = new World(1);
+    const fresh = w.addNetns('a');
+    const pre = w.addNetns('b');
+    const n = defaultProxierNode('node-1', ['192.168.1.10'], '10.244.0.0/16');
+    const { state } = workedExample();
+    new IptablesProxier(fresh, n).sync(state);
+    pre.xtables.restore(bootstrapRules(n), { noflush: true });
+    new IptablesProxier(pre, n).sync(state);
+    expect(pre.xtables.save({ header: null })).toBe(fresh.xtables.save({ header: null }));
   });
 });
