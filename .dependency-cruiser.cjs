@@ -17,5 +17,7 @@ module.exports = {
     exclude: { path: '(^node_modules|^dist)/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
+    // NodeNext imports name the compiled '.js'; resolve them to the '.ts' sources.
+    enhancedResolveOptions: { extensions: ['.ts', '.js', '.cjs', '.json'] },
   },
 };
