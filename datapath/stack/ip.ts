@@ -11,7 +11,7 @@ import {
 } from '../packet.js';
 import type { FibResult } from '../fib/fib.js';
 import type { Route } from '../fib/route.js';
-import type { NetNS } from '../netns.js';
+import { socketKey, type NetNS, type SocketIo, type UserspaceHandler } from '../netns.js';
 import { runHook, setEmitter } from './hooks.js';
 import { icmpAllowed, icmpError } from './icmp.js';
 import { neighOutput, tunnelReceive } from './l2.js';
@@ -103,8 +103,8 @@ export function localOut(f: Flight, ns: NetNS, skb: Skb, route: OutRoute, oif: s
   skb.oif = out.dev;
   const v = runHook(f, ns, 'OUTPUT', skb, { inDev: null, outDev: out.dev, reroute });
   if (v.kind !== 'accept') {
-    // A DROP in OUTPUT fails the send itself with EPERM (spec/capture.md).
-    return dropped(f, ns.name, out.dev, skb.pkt, v.kind === 'drop' && v.reason === 'reroute-failed' ? 'send-error:ENETUNREACH' : skb.locallyGenerated ? 'send-error:EPERM' : v.reason);
+    if (v.kind === 'drop' && v.reason === 'reroute-failed') return dropped(f, ns.name, out.dev, skb.pkt, 'send-error:ENETUNREACH');
+    return dropped(f, ns.name, out.dev, skb.pkt, localDropReason(skb, hookReason(v)));
   }
   ipOutput(f, ns, skb, out);
 }
@@ -112,7 +112,7 @@ export function localOut(f: Flight, ns: NetNS, skb: Skb, route: OutRoute, oif: s
 /** ip_output + ip_finish_output: POSTROUTING, then MTU and the neighbour layer. */
 export function ipOutput(f: Flight, ns: NetNS, skb: Skb, out: OutRoute): void {
   const v = runHook(f, ns, 'POSTROUTING', skb, { inDev: null, outDev: out.dev });
-  if (v.kind !== 'accept') return dropped(f, ns.name, out.dev, skb.pkt, skb.locallyGenerated ? 'send-error:EPERM' : hookReason(v));
+  if (v.kind !== 'accept') return dropped(f, ns.name, out.dev, skb.pkt, localDropReason(skb, hookReason(v)));
   const link = ns.links.get(out.dev);
   if (link === undefined || !link.up) return dropped(f, ns.name, out.dev, skb.pkt, 'link-down');
   if (skb.pkt.length > link.mtu) {
@@ -122,6 +122,16 @@ export function ipOutput(f: Flight, ns: NetNS, skb: Skb, out: OutRoute): void {
   }
   const nexthop = out.gateway ?? skb.pkt.dst;
   neighOutput(f, ns, out.dev, nexthop, skb);
+}
+
+/**
+ * A DROP of a locally sent packet in OUTPUT or POSTROUTING: a UDP or ICMP send fails with EPERM;
+ * a TCP SYN is silently lost and connect() times out (observed: fixtures/captures/reject,
+ * probe output-drop-tcp), so the reason is the rule's.
+ */
+function localDropReason(skb: Skb, reason: string): string {
+  if (!skb.locallyGenerated) return reason;
+  return skb.pkt.proto === IPPROTO_TCP ? reason : 'send-error:EPERM';
 }
 
 function hookReason(v: { kind: string; reason?: string }): string {
@@ -219,6 +229,10 @@ export function localDeliver(f: Flight, ns: NetNS, dev: string, skb: Skb): void 
   if (v.kind !== 'accept') return dropped(f, ns.name, dev, skb.pkt, hookReason(v));
   const p = skb.pkt;
   if ((p.proto === IPPROTO_UDP || p.proto === IPPROTO_IPIP) && p.inner !== undefined && tunnelReceive(f, ns, skb)) return;
+  if (ns.sockets.size > 0) {
+    const sock = ns.sockets.get(socketKey(p.proto, p.dport));
+    if (sock !== undefined) return userspaceDeliver(f, ns, dev, p, sock);
+  }
   // Replies are for the sender's own connected socket; only the probe looks for a listener.
   if (f.role === 'probe' && (p.proto === IPPROTO_TCP || p.proto === IPPROTO_UDP) && !ns.hasListener(p.proto, p.dst, p.dport)) {
     return noSocket(f, ns, dev, skb);
@@ -229,6 +243,40 @@ export function localDeliver(f: Flight, ns: NetNS, dev: string, skb: Skb): void 
   } else if (ns.name === f.walk.sender && f.walk.reply === null) {
     f.walk.reply = clonePacket(p);
   }
+}
+
+/**
+ * A user-space program's socket takes the packet (one crossing: the kernel wakes the reader). What
+ * the program sends in answer re-enters the stack after the current packet is done, as its system
+ * calls would: a new connection continues the probe's journey (the packet the program received is
+ * not the probe's delivery), an answer on the received connection travels back as a reply.
+ */
+function userspaceDeliver(f: Flight, ns: NetNS, dev: string, p: Packet, sock: UserspaceHandler): void {
+  const walk = f.walk;
+  walk.cost.userKernelCrossings++;
+  walk.hop(ns.name, dev, 'userspace', p, { text: `socket ${protoName(p.proto)}:${p.dport} of ${sock.name}`, result: 'to user space' });
+  const received = clonePacket(p);
+  const io: SocketIo = {
+    dev,
+    tracing: walk.tracer.enabled,
+    note(text, pkt) {
+      walk.hop(ns.name, null, 'userspace', pkt, { text });
+    },
+    send(pkt) {
+      walk.cost.userKernelCrossings++;
+      walk.pending.push(() => {
+        // The probe's own source is what its sender chose; a later socket does not change it.
+        const sent = walk.sentSrc;
+        socketSend(f, ns, pkt, { mark: 0, oif: null, srcGiven: pkt.src !== 0 });
+        walk.sentSrc = sent;
+      });
+    },
+    reply(pkt) {
+      walk.cost.userKernelCrossings++;
+      sendGenerated(f, ns, pkt, newSkb(received));
+    },
+  };
+  sock.receive(received, io);
 }
 
 /**

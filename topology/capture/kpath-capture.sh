@@ -21,7 +21,7 @@ usage() {
 usage: kpath capture [--root] [--root-name NAME] OUTDIR [NETNS...]
 
 Capture the datapath state (iptables, ipsets, links, addresses, routes, rules, neighbours,
-FDB, sysctls; nft/ipvsadm/conntrack when installed) of network namespaces into OUTDIR.
+FDB, sysctls; nft/ipvsadm/conntrack/ss sockets when installed) of network namespaces into OUTDIR.
 
   --root            also capture the initial namespace when NETNS names are given
                     (it is always captured when no NETNS is given)
@@ -186,6 +186,8 @@ for ns in "${names[@]}"; do
   optional nft.txt "$ns" nft list ruleset
   optional ipvsadm.txt "$ns" ipvsadm -Sn
   optional conntrack.txt "$ns" conntrack -L
+  # Listening TCP and bound UDP sockets: a SYN to a port without one is answered with a reset.
+  optional sockets.txt "$ns" ss -Hltun
 
   if in_ns "$ns" test -d /proc/sys/net/bridge; then brnf=true; else brnf=false; fi
   list_id=$(in_ns "$ns" ip -j netns list-id 2>/dev/null) || list_id='[]'

@@ -21,7 +21,7 @@ export const CAPTURE_FILES = [
   'iptables-save.txt', 'ipset-save.txt', 'link.json', 'addr.json', 'route.json', 'rule.json',
   'neigh.json', 'fdb.json', 'sysctl.txt',
 ] as const;
-export const OPTIONAL_CAPTURE_FILES = ['nft.txt', 'ipvsadm.txt', 'conntrack.txt'] as const;
+export const OPTIONAL_CAPTURE_FILES = ['nft.txt', 'ipvsadm.txt', 'conntrack.txt', 'sockets.txt'] as const;
 
 async function readText(path: string, file: string): Promise<string | null> {
   try {

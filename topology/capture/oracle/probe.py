@@ -436,9 +436,6 @@ def cmd_run(a) -> None:
         r = sh(['bash', scen + '.sh', prefix], check=False)
         if r.returncode:
             raise SystemExit(f'building {a.scenario} failed:\n{r.stdout}{r.stderr}')
-        r = sh([CAPTURE_SH, a.out] + nss, check=False)
-        if r.returncode:
-            raise SystemExit(f'capture failed: {r.stderr}')
         ports = spec.get('listen', {'tcp': [80, 8080], 'udp': [53, 5353]})
         for ns in nss:
             logf = os.path.join(work, f'{ns}.listen.log')
@@ -448,6 +445,10 @@ def cmd_run(a) -> None:
             if p.stdout.readline().strip() != 'ready':
                 raise SystemExit(f'listener in {ns} failed: {p.stderr.read()}')
             listeners.append(p)
+        # Captured with the listeners up, so sockets.txt (ss -Hltun) shows what answers.
+        r = sh([CAPTURE_SH, a.out] + nss, check=False)
+        if r.returncode:
+            raise SystemExit(f'capture failed: {r.stderr}')
         results = []
         for probe in spec['probes']:
             observed, sent, notes = run_probe(probe, nss, prefix, work)
