@@ -8,12 +8,17 @@
  *
  * --quick measures 100 and 1,000 services only, with shorter sampling.
  */
+import { cpus, loadavg } from 'node:os';
 import { benchParse, KERNEL_RESTORE, type ParseFigures } from './parse.js';
 import { fixed, int, isMain, renderTable } from './table.js';
 import { benchTrace, DEFAULT_SERVICE_COUNTS, type TraceFigures } from './trace.js';
 
 export interface BenchReport {
   node: string;
+  /** Logical CPUs and the 1-minute load average when the run started: wall-clock figures taken
+   *  on a busy machine are lower than the machine can do. */
+  cpus: number;
+  loadAverage: number;
   parse: ParseFigures[];
   trace: TraceFigures[];
   targets: {
@@ -29,6 +34,7 @@ export const TARGET_TIMES_KERNEL = 10;
 
 export function runAll(opts: { quick?: boolean } = {}): BenchReport {
   const ns = opts.quick ? [100, 1000] : DEFAULT_SERVICE_COUNTS;
+  const load = loadavg()[0]!;
   const measureOpts = opts.quick ? { maxTime: 0.5, minSamples: 3 } : { maxTime: 2, minSamples: 5 };
   const parse = benchParse(ns, measureOpts);
   const trace = benchTrace(ns, measureOpts);
@@ -37,6 +43,8 @@ export function runAll(opts: { quick?: boolean } = {}): BenchReport {
   const times = last10k === undefined || last10k.kernelNft === null ? null : last10k.packetsPerSec / last10k.kernelNft;
   return {
     node: process.version,
+    cpus: cpus().length,
+    loadAverage: Math.round(load * 100) / 100,
     parse,
     trace,
     targets: {
@@ -102,7 +110,7 @@ export function main(argv: readonly string[]): void {
     process.stdout.write(JSON.stringify(report, null, 2) + '\n');
     return;
   }
-  process.stdout.write(`kpath benchmarks (node ${report.node}); conntrack flushed when source ports wrap (every 64,512 first packets, timed)\n\n`);
+  process.stdout.write(`kpath benchmarks (node ${report.node}, ${report.cpus} CPUs, load average ${report.loadAverage} at start); conntrack flushed when source ports wrap (every 64,512 first packets, timed)\n\n`);
   process.stdout.write(`Deterministic counters (the same on every run)\n\n${countersTable(report)}\n\n`);
   process.stdout.write(`Wall clock (medians of benchmark.js samples, this machine only)\n\n${wallClockTable(report)}\n`);
 }
