@@ -80,10 +80,10 @@ function met(m: boolean | null): string {
 
 export function wallClockTable(r: BenchReport): string {
   const parse = renderTable(
-    ['restore / save', 'restore ms', 'restore lines/s', 'kernel nft restore ms', 'save ms', 'save lines/s', 'kernel nft save ms', 'samples'],
+    ['restore / save', 'restore ms', 'restore lines/s', 'kernel nft restore ms', 'first save ms', 'save ms', 'save lines/s', 'kernel nft save ms', 'samples'],
     r.parse.map((p) => {
       const k = KERNEL_RESTORE[p.services];
-      return [`${int(p.services)} services`, fixed(p.restoreSec * 1e3, 2), int(p.restoreLinesPerSec), k ? fixed(k.restoreSec * 1e3, 0) : '-', fixed(p.saveSec * 1e3, 2), int(p.saveLinesPerSec), k ? fixed(k.saveSec * 1e3, 0) : '-', String(p.samples)];
+      return [`${int(p.services)} services`, fixed(p.restoreSec * 1e3, 2), int(p.restoreLinesPerSec), k ? fixed(k.restoreSec * 1e3, 0) : '-', fixed(p.coldSaveSec * 1e3, 2), fixed(p.saveSec * 1e3, 2), int(p.saveLinesPerSec), k ? fixed(k.saveSec * 1e3, 0) : '-', String(p.samples)];
     }),
   );
   const trace = renderTable(
