@@ -6,6 +6,7 @@
  * Nothing here knows of Kubernetes: a node, a pod and an external host are all just namespaces.
  */
 import type { IPv4 } from './addr/ipv4.js';
+import type { Packet } from './packet.js';
 import { Fib } from './fib/fib.js';
 import type { Link, LinkBase, BridgeLink } from './link/types.js';
 import type { AddrType } from './netfilter/xtables/context.js';
@@ -17,10 +18,40 @@ import { Sysctls } from './sysctl.js';
 import { NeighTable } from './neigh/neigh.js';
 import type { Clock, Rng } from './util/rng.js';
 
-/** A user-space program bound to a namespace that takes packets the stack hands it (TUN readers,
- *  the userspace proxy). Returns what it sends in answer, if anything. */
+/**
+ * What a user-space program may ask of the kernel while it handles a packet its socket received:
+ * the system calls it makes in answer. Each call is one user/kernel crossing.
+ */
+export interface SocketIo {
+  /** The device the packet arrived on. */
+  readonly dev: string;
+  /** Whether the trace is recorded (build no trace text otherwise). */
+  readonly tracing: boolean;
+  /** A user-space step in the trace. */
+  note(text: string, pkt: Packet): void;
+  /**
+   * connect()/sendto() from this namespace: a new packet (src 0: chosen by routing; sport: the
+   * socket's port). It carries on what the received packet started, so the trace follows it.
+   */
+  send(pkt: Packet): void;
+  /** The kernel answers the peer on the received packet's connection (close → reset, ...). */
+  reply(pkt: Packet): void;
+  /** The program reads the packet and does nothing with it: the journey ends here, for `reason`. */
+  discard(reason: string): void;
+}
+
+/**
+ * A user-space program's bound socket (the userspace proxy, a TUN reader): local delivery hands it
+ * the packets for its protocol and port, after the INPUT hooks, as a socket receives them.
+ */
 export interface UserspaceHandler {
   readonly name: string;
+  receive(pkt: Readonly<Packet>, io: SocketIo): void;
+}
+
+/** The key of `NetNS.sockets`: protocol and local port (a number, so the packet path builds no string). */
+export function socketKey(proto: number, port: number): number {
+  return proto * 65536 + port;
 }
 
 /** A device as `ip link add` is given it: its kind's own fields, the common ones optional. */
@@ -65,6 +96,11 @@ export class NetNS {
    * with a reset, a UDP datagram with ICMP port unreachable, as the kernel does.
    */
   listeners: { proto: number; addr: IPv4; port: number }[] | null = null;
+  /**
+   * User-space programs' sockets bound to any address (0.0.0.0), by socketKey(proto, port). They
+   * take precedence over `listeners`: a packet for one goes to the program, not to a listener list.
+   */
+  readonly sockets = new Map<number, UserspaceHandler>();
   /** Warnings attached by an importer (lines of a capture kpath did not understand). */
   readonly warnings: string[] = [];
   private nextIfindex = 1;

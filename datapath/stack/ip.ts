@@ -275,6 +275,9 @@ function userspaceDeliver(f: Flight, ns: NetNS, dev: string, p: Packet, sock: Us
       walk.cost.userKernelCrossings++;
       sendGenerated(f, ns, pkt, newSkb(received));
     },
+    discard(reason) {
+      dropped(f, ns.name, dev, received, reason);
+    },
   };
   sock.receive(received, io);
 }
