@@ -13,5 +13,5 @@ export class UsageError extends Error {}
 export function isUserFacing(e: unknown): e is Error {
   if (!(e instanceof Error)) return false;
   const n = e.constructor.name;
-  return e instanceof UsageError || ['FixtureError', 'EndpointError', 'XtablesSyntaxError', 'IpsetError', 'CaptureError', 'FibParseError', 'CniError'].includes(n);
+  return e instanceof UsageError || ['FixtureError', 'EndpointError', 'XtablesSyntaxError', 'IpsetError', 'CaptureError', 'FibParseError', 'CniError', 'SnapshotError'].includes(n);
 }

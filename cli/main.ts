@@ -7,6 +7,7 @@ import { stdOut, type Out } from './output.js';
 import { traceCommand } from './trace.js';
 import { rulesCommand } from './rules.js';
 import { captureCommand } from './capture.js';
+import { snapshotCommand } from './snapshot.js';
 
 export const MAIN_HELP = `kpath — a packet-level emulator of the Kubernetes node datapath
 
@@ -19,6 +20,7 @@ Commands:
   trace     trace a packet (or N flows) hop by hop, rule by rule
   rules     print a node's iptables / ipset state as the real tools print it
   capture   capture a real host's namespaces for offline tracing (root, Linux)
+  snapshot  save a built cluster as CBOR, reloaded faster than its YAML
 
 Run \`kpath COMMAND --help\` for a command's options and examples.
 `;
@@ -27,6 +29,7 @@ const COMMANDS: Record<string, (argv: string[], out: Out) => Promise<number>> = 
   trace: traceCommand,
   rules: rulesCommand,
   capture: captureCommand,
+  snapshot: snapshotCommand,
 };
 
 export async function main(argv: string[], out: Out = stdOut()): Promise<number> {

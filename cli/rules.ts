@@ -1,5 +1,5 @@
 /** `kpath rules`: what a node's kernel holds, in the named tool's own output format. */
-import { loadCluster } from '../topology/cluster.js';
+import { loadClusterArg } from './load.js';
 import { PROXY_MODES, type ProxyMode } from '../topology/model/types.js';
 import { TABLES, type TableName } from '../datapath/netfilter/hooks.js';
 import { parse } from './args.js';
@@ -14,7 +14,7 @@ Examples:
   kpath rules fixtures/kube-proxy-worked.yaml --node node-1 --format ipset
 
 Usage:
-  kpath rules CLUSTER.yaml --node NAME [--mode M] [--format F] [--table T]
+  kpath rules CLUSTER.yaml|SNAPSHOT.cbor --node NAME [--mode M] [--format F] [--table T]
 
 Options:
   --node NAME     the node (or any namespace: a pod as NS/NAME, host/NAME, router)
@@ -42,7 +42,7 @@ export async function rulesCommand(argv: string[], out: Out): Promise<number> {
   if (values.mode !== undefined && !PROXY_MODES.includes(values.mode as ProxyMode)) throw new UsageError(`--mode ${values.mode}: expected one of ${PROXY_MODES.join(', ')}`);
   if (values.table !== undefined && !TABLES.includes(values.table as TableName)) throw new UsageError(`--table ${values.table}: expected one of ${TABLES.join(', ')}`);
   if (values.table !== undefined && format !== 'iptables-save') throw new UsageError('--table applies to --format iptables-save only');
-  const cluster = await loadCluster(positionals[0]!, { mode: values.mode as ProxyMode | undefined });
+  const cluster = await loadClusterArg(positionals[0]!, { mode: values.mode as ProxyMode | undefined });
   for (const w of cluster.world.warnings) out.err(`warning: ${w}\n`);
   const ns = cluster.world.namespaces.get(values.node) ?? cluster.world.namespaces.get(cluster.podNetns.get(values.node) ?? '');
   if (ns === undefined) throw new UsageError(`--node ${values.node}: no such node; nodes: ${cluster.model.nodes.map((n) => n.name).join(', ')}`);

@@ -1,5 +1,5 @@
 /** `kpath trace`: where does this packet go, and why. */
-import { loadCluster } from '../topology/cluster.js';
+import { loadClusterArg } from './load.js';
 import { traceFlows, type TraceOptions } from '../topology/trace.js';
 import { PROXY_MODES, type ProxyMode } from '../topology/model/types.js';
 import { intOption, parse } from './args.js';
@@ -19,7 +19,7 @@ Examples:
   kpath trace --capture DIR --from netns/pod-a --to 10.0.0.3:80/tcp
 
 Usage:
-  kpath trace CLUSTER.yaml --from SRC --to DST[:PORT[/PROTO]] [options]
+  kpath trace CLUSTER.yaml|SNAPSHOT.cbor --from SRC --to DST[:PORT[/PROTO]] [options]
   kpath trace --capture DIR --from netns/NAME --to IP[:PORT/PROTO] [options]
 
 SRC: NS/POD | node/NAME | host/NAME | netns/NAME | IP
@@ -68,7 +68,7 @@ export async function traceCommand(argv: string[], out: Out): Promise<number> {
     scope = await loadCaptureWorld(values.capture, out, seed);
   } else {
     if (positionals.length !== 1) throw new UsageError('kpath trace: expected one CLUSTER.yaml (or --capture DIR); see kpath trace --help');
-    scope = await loadCluster(positionals[0]!, { mode: mode as ProxyMode | undefined, seed });
+    scope = await loadClusterArg(positionals[0]!, { mode: mode as ProxyMode | undefined, seed });
     for (const w of scope.world.warnings) out.err(`warning: ${w}\n`);
   }
   const count = intOption(values.count, '--count', 1, 1_000_000) ?? 1;

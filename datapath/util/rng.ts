@@ -13,6 +13,10 @@ export class Rng {
   reseed(seed: number): void {
     this.state = seed >>> 0;
   }
+  /** The generator's position, for snapshots: `reseed(position)` continues the same stream. */
+  get position(): number {
+    return this.state;
+  }
   /** Uniform in [0, 2^32). */
   nextU32(): number {
     let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
