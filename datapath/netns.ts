@@ -13,6 +13,7 @@ import type { AddrType } from './netfilter/xtables/context.js';
 import { XtablesRuleset } from './netfilter/xtables/ruleset.js';
 import { IpsetRegistry } from './ipset/registry.js';
 import { Conntrack } from './conntrack/conntrack.js';
+import { IpvsTable } from './ipvs/table.js';
 import type { RecentStore } from './netfilter/xtables/context.js';
 import { Sysctls } from './sysctl.js';
 import { NeighTable } from './neigh/neigh.js';
@@ -86,6 +87,8 @@ export class NetNS {
   readonly xtables = XtablesRuleset.empty();
   readonly ipsets: IpsetRegistry;
   readonly conntrack: Conntrack;
+  /** The IP Virtual Server table (ipvsadm); empty, and so inert, unless a service is added. */
+  readonly ipvs: IpvsTable;
   readonly recent = new RecentTables();
   readonly clock: Clock;
   readonly rng: Rng;
@@ -111,6 +114,7 @@ export class NetNS {
     this.rng = opts.rng;
     this.role = opts.role ?? 'host';
     this.ipsets = new IpsetRegistry(opts.clock, opts.rng);
+    this.ipvs = new IpvsTable(opts.clock);
     this.conntrack = new Conntrack({
       clock: opts.clock,
       rng: opts.rng,

@@ -7,6 +7,11 @@
  *   FORWARD      mangle -150, filter 0, security 50
  *   OUTPUT       raw -300, conntrack -200, mangle -150, nat(dst) -100, filter 0, security 50
  *   POSTROUTING  mangle -150, nat(src) 100, confirm
+ *
+ * IPVS (net/netfilter/ipvs/ip_vs_core.c ip_vs_ops4) adds, when a virtual service exists:
+ *   INPUT   ip_vs_reply4 98, ip_vs_remote_request4 99 (after filter, before nat(src))
+ *   FORWARD ip_vs_reply4 100 (after filter)
+ *   OUTPUT  ip_vs_local_reply4 -99, ip_vs_local_request4 -98 (right after nat(dst))
  */
 import type { Packet, Skb } from '../packet.js';
 import { type Hook, type HookVerdict, type TableName } from '../netfilter/hooks.js';
@@ -14,6 +19,7 @@ import type { XtContext } from '../netfilter/xtables/context.js';
 import type { Hop, Tracer } from '../trace/events.js';
 import type { NetNS } from '../netns.js';
 import type { Flight } from './walk.js';
+import { ipvsHook, type IpvsStack } from '../ipvs/hook.js';
 
 export interface HookDevices {
   inDev: string | null;
@@ -60,6 +66,12 @@ function context(f: Flight, ns: NetNS, hook: Hook, table: TableName, dev: HookDe
   };
 }
 
+let ipvsStack: IpvsStack | null = null;
+/** The stack's transmit and ICMP functions IPVS hands packets to. Set by the stack at start-up. */
+export function setIpvsStack(s: IpvsStack): void {
+  ipvsStack = s;
+}
+
 const ACCEPT: HookVerdict = Object.freeze({ kind: 'accept' }) as HookVerdict;
 
 function table(f: Flight, ns: NetNS, hook: Hook, name: TableName, dev: HookDevices, skb: Skb): HookVerdict {
@@ -89,12 +101,15 @@ export function runHook(f: Flight, ns: NetNS, hook: Hook, skb: Skb, dev: HookDev
       if ((v = table(f, ns, hook, 'mangle', dev, skb)).kind !== 'accept') return v;
       if ((v = table(f, ns, hook, 'filter', dev, skb)).kind !== 'accept') return v;
       if ((v = table(f, ns, hook, 'security', dev, skb)).kind !== 'accept') return v;
+      if (ns.ipvs.enabled && ipvsStack !== null && (v = ipvsHook(f, ns, hook, skb, dev, ipvsStack)).kind !== 'accept') return v;
       if ((v = ct.nat(skb, hook, () => table(f, ns, hook, 'nat', dev, skb), cost)).kind !== 'accept') return v;
       return ct.confirm(skb);
     case 'FORWARD':
       if ((v = table(f, ns, hook, 'mangle', dev, skb)).kind !== 'accept') return v;
       if ((v = table(f, ns, hook, 'filter', dev, skb)).kind !== 'accept') return v;
-      return table(f, ns, hook, 'security', dev, skb);
+      if ((v = table(f, ns, hook, 'security', dev, skb)).kind !== 'accept') return v;
+      if (ns.ipvs.enabled && ipvsStack !== null) return ipvsHook(f, ns, hook, skb, dev, ipvsStack);
+      return v;
     case 'OUTPUT': {
       if ((v = table(f, ns, hook, 'raw', dev, skb)).kind !== 'accept') return v;
       if ((v = ct.in(skb, cost)).kind !== 'accept') return v;
@@ -104,6 +119,7 @@ export function runHook(f: Flight, ns: NetNS, hook: Hook, skb: Skb, dev: HookDev
       m = skb.mark, s = skb.pkt.src, d = skb.pkt.dst;
       if ((v = ct.nat(skb, hook, () => table(f, ns, hook, 'nat', dev, skb), cost)).kind !== 'accept') return v;
       if (dev.reroute && routeKeyChanged(skb, m, s, d) && !dev.reroute()) return { kind: 'drop', reason: 'reroute-failed' };
+      if (ns.ipvs.enabled && ipvsStack !== null && (v = ipvsHook(f, ns, hook, skb, dev, ipvsStack)).kind !== 'accept') return v;
       if ((v = table(f, ns, hook, 'filter', dev, skb)).kind !== 'accept') return v;
       return table(f, ns, hook, 'security', dev, skb);
     }
