@@ -11,6 +11,7 @@ import { Fib } from './fib/fib.js';
 import type { Link, LinkBase, BridgeLink } from './link/types.js';
 import type { AddrType } from './netfilter/xtables/context.js';
 import { XtablesRuleset } from './netfilter/xtables/ruleset.js';
+import { NftRuleset } from './netfilter/nftables/ruleset.js';
 import { IpsetRegistry } from './ipset/registry.js';
 import { Conntrack } from './conntrack/conntrack.js';
 import { IpvsTable } from './ipvs/table.js';
@@ -85,6 +86,8 @@ export class NetNS {
   readonly sysctl = new Sysctls();
   readonly neigh = new NeighTable();
   readonly xtables = XtablesRuleset.empty();
+  /** nftables tables (`nft -f` / `nft list ruleset`); their base chains run at their hook priorities. */
+  readonly nftables = new NftRuleset();
   readonly ipsets: IpsetRegistry;
   readonly conntrack: Conntrack;
   /** The IP Virtual Server table (ipvsadm); empty, and so inert, unless a service is added. */

@@ -14,7 +14,8 @@
  *   OUTPUT  ip_vs_local_reply4 -99, ip_vs_local_request4 -98 (right after nat(dst))
  */
 import type { Packet, Skb } from '../packet.js';
-import { type Hook, type HookVerdict, type TableName } from '../netfilter/hooks.js';
+import { NF_IP_PRI, type Hook, type HookVerdict, type TableName } from '../netfilter/hooks.js';
+import { NftHookRun } from '../netfilter/nftables/hook.js';
 import type { XtContext } from '../netfilter/xtables/context.js';
 import type { Hop, Tracer } from '../trace/events.js';
 import type { NetNS } from '../netns.js';
@@ -86,46 +87,70 @@ function routeKeyChanged(skb: Skb, mark: number, src: number, dst: number): bool
   return skb.mark !== mark || skb.pkt.src !== src || skb.pkt.dst !== dst;
 }
 
-/** Runs every function registered at `hook`; the first non-accept verdict ends the walk. */
+/** Runs every function registered at `hook`; the first non-accept verdict ends the walk. nftables
+ *  base chains run between them at their own priorities (`up(P)`: those below priority P). */
 export function runHook(f: Flight, ns: NetNS, hook: Hook, skb: Skb, dev: HookDevices): HookVerdict {
   let v: HookVerdict;
   const ct = ns.conntrack;
   const cost = f.walk.cost;
+  const nf = ns.nftables.empty ? null : new NftHookRun(ns.nftables, hook, skb, (nat) => context(f, ns, hook, nat ? 'nat' : 'filter', dev, skb));
+  const up = (p: number): HookVerdict => (nf === null ? ACCEPT : nf.upTo(p));
+  const natFn = (p: number) => () => (nf === null ? table(f, ns, hook, 'nat', dev, skb) : nf.nat(p, () => table(f, ns, hook, 'nat', dev, skb)));
   switch (hook) {
     case 'PREROUTING':
+      if ((v = up(NF_IP_PRI.RAW)).kind !== 'accept') return v;
       if ((v = table(f, ns, hook, 'raw', dev, skb)).kind !== 'accept') return v;
+      if ((v = up(NF_IP_PRI.CONNTRACK)).kind !== 'accept') return v;
       if ((v = ct.in(skb, cost)).kind !== 'accept') return v;
+      if ((v = up(NF_IP_PRI.MANGLE)).kind !== 'accept') return v;
       if ((v = table(f, ns, hook, 'mangle', dev, skb)).kind !== 'accept') return v;
-      return ct.nat(skb, hook, () => table(f, ns, hook, 'nat', dev, skb), cost);
+      if ((v = up(NF_IP_PRI.NAT_DST)).kind !== 'accept') return v;
+      if ((v = ct.nat(skb, hook, natFn(NF_IP_PRI.NAT_DST), cost)).kind !== 'accept') return v;
+      return up(Infinity);
     case 'INPUT':
+      if ((v = up(NF_IP_PRI.MANGLE)).kind !== 'accept') return v;
       if ((v = table(f, ns, hook, 'mangle', dev, skb)).kind !== 'accept') return v;
+      if ((v = up(NF_IP_PRI.FILTER)).kind !== 'accept') return v;
       if ((v = table(f, ns, hook, 'filter', dev, skb)).kind !== 'accept') return v;
+      if ((v = up(NF_IP_PRI.SECURITY)).kind !== 'accept') return v;
       if ((v = table(f, ns, hook, 'security', dev, skb)).kind !== 'accept') return v;
-      if (ns.ipvs.enabled && ipvsStack !== null && (v = ipvsHook(f, ns, hook, skb, dev, ipvsStack)).kind !== 'accept') return v;
-      if ((v = ct.nat(skb, hook, () => table(f, ns, hook, 'nat', dev, skb), cost)).kind !== 'accept') return v;
+      if ((v = up(NF_IP_PRI.NAT_SRC)).kind !== 'accept') return v;
+      if ((v = ct.nat(skb, hook, natFn(NF_IP_PRI.NAT_SRC), cost)).kind !== 'accept') return v;
+      if ((v = up(Infinity)).kind !== 'accept') return v;
       return ct.confirm(skb);
     case 'FORWARD':
+      if ((v = up(NF_IP_PRI.MANGLE)).kind !== 'accept') return v;
       if ((v = table(f, ns, hook, 'mangle', dev, skb)).kind !== 'accept') return v;
+      if ((v = up(NF_IP_PRI.FILTER)).kind !== 'accept') return v;
       if ((v = table(f, ns, hook, 'filter', dev, skb)).kind !== 'accept') return v;
+      if ((v = up(NF_IP_PRI.SECURITY)).kind !== 'accept') return v;
       if ((v = table(f, ns, hook, 'security', dev, skb)).kind !== 'accept') return v;
-      if (ns.ipvs.enabled && ipvsStack !== null) return ipvsHook(f, ns, hook, skb, dev, ipvsStack);
-      return v;
+      return up(Infinity);
     case 'OUTPUT': {
+      if ((v = up(NF_IP_PRI.RAW)).kind !== 'accept') return v;
       if ((v = table(f, ns, hook, 'raw', dev, skb)).kind !== 'accept') return v;
+      if ((v = up(NF_IP_PRI.CONNTRACK)).kind !== 'accept') return v;
       if ((v = ct.in(skb, cost)).kind !== 'accept') return v;
       let m = skb.mark, s = skb.pkt.src, d = skb.pkt.dst;
+      if ((v = up(NF_IP_PRI.MANGLE)).kind !== 'accept') return v;
       if ((v = table(f, ns, hook, 'mangle', dev, skb)).kind !== 'accept') return v;
       if (dev.reroute && routeKeyChanged(skb, m, s, d) && !dev.reroute()) return { kind: 'drop', reason: 'reroute-failed' };
       m = skb.mark, s = skb.pkt.src, d = skb.pkt.dst;
-      if ((v = ct.nat(skb, hook, () => table(f, ns, hook, 'nat', dev, skb), cost)).kind !== 'accept') return v;
+      if ((v = up(NF_IP_PRI.NAT_DST)).kind !== 'accept') return v;
+      if ((v = ct.nat(skb, hook, natFn(NF_IP_PRI.NAT_DST), cost)).kind !== 'accept') return v;
       if (dev.reroute && routeKeyChanged(skb, m, s, d) && !dev.reroute()) return { kind: 'drop', reason: 'reroute-failed' };
-      if (ns.ipvs.enabled && ipvsStack !== null && (v = ipvsHook(f, ns, hook, skb, dev, ipvsStack)).kind !== 'accept') return v;
+      if ((v = up(NF_IP_PRI.FILTER)).kind !== 'accept') return v;
       if ((v = table(f, ns, hook, 'filter', dev, skb)).kind !== 'accept') return v;
-      return table(f, ns, hook, 'security', dev, skb);
+      if ((v = up(NF_IP_PRI.SECURITY)).kind !== 'accept') return v;
+      if ((v = table(f, ns, hook, 'security', dev, skb)).kind !== 'accept') return v;
+      return up(Infinity);
     }
     case 'POSTROUTING':
+      if ((v = up(NF_IP_PRI.MANGLE)).kind !== 'accept') return v;
       if ((v = table(f, ns, hook, 'mangle', dev, skb)).kind !== 'accept') return v;
-      if ((v = ct.nat(skb, hook, () => table(f, ns, hook, 'nat', dev, skb), cost)).kind !== 'accept') return v;
+      if ((v = up(NF_IP_PRI.NAT_SRC)).kind !== 'accept') return v;
+      if ((v = ct.nat(skb, hook, natFn(NF_IP_PRI.NAT_SRC), cost)).kind !== 'accept') return v;
+      if ((v = up(Infinity)).kind !== 'accept') return v;
       return ct.confirm(skb);
   }
 }
