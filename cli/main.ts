@@ -7,6 +7,7 @@ import { stdOut, type Out } from './output.js';
 import { traceCommand } from './trace.js';
 import { rulesCommand } from './rules.js';
 import { captureCommand } from './capture.js';
+import { matrixCommand } from './matrix.js';
 import { snapshotCommand } from './snapshot.js';
 
 export const MAIN_HELP = `kpath — a packet-level emulator of the Kubernetes node datapath
@@ -20,6 +21,7 @@ Commands:
   trace     trace a packet (or N flows) hop by hop, rule by rule
   rules     print a node's iptables / ipset state as the real tools print it
   capture   capture a real host's namespaces for offline tracing (root, Linux)
+  matrix    trace every pod to every Service port (and hosts to NodePorts): the verdict table
   snapshot  save a built cluster as CBOR, reloaded faster than its YAML
 
 Run \`kpath COMMAND --help\` for a command's options and examples.
@@ -29,6 +31,7 @@ const COMMANDS: Record<string, (argv: string[], out: Out) => Promise<number>> = 
   trace: traceCommand,
   rules: rulesCommand,
   capture: captureCommand,
+  matrix: matrixCommand,
   snapshot: snapshotCommand,
 };
 
