@@ -105,6 +105,20 @@ describe('userspace rules', () => {
   });
 });
 
+describe('a restarted userspace proxier', () => {
+  it('keeps one copy of each jump, flushes its chains and re-opens every service port', () => {
+    const { ns } = node1();
+    const again = new UserspaceProxier(ns, defaultProxierNode('node-1', ['192.168.1.10'], '10.244.0.0/16'), { proxyPortRange: [41000, 41100] });
+    again.sync(makeProxyState(services()));
+    const save = ns.xtables.save({ header: null });
+    expect(save.match(/-j KUBE-PORTALS-CONTAINER/g)).toHaveLength(1);
+    expect(save.match(/-j KUBE-NODEPORT-NON-LOCAL/g)).toHaveLength(1);
+    expect(save.match(/-j KUBE-FIREWALL/g)).toHaveLength(2);
+    expect(save).not.toMatch(/--to-ports 400\d\d/);
+    expect(again.proxyPort('default/web:http')).toBe(41004);
+  });
+});
+
 // --- the real iptables, when this machine lets us -----------------------------------------------
 const isRoot = process.getuid?.() === 0;
 const hasTool = (t: string) => spawnSync('sh', ['-c', `command -v ${t}`]).status === 0;
