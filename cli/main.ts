@@ -9,6 +9,7 @@ import { rulesCommand } from './rules.js';
 import { captureCommand } from './capture.js';
 import { matrixCommand } from './matrix.js';
 import { snapshotCommand } from './snapshot.js';
+import { cniCommand } from './cni.js';
 
 export const MAIN_HELP = `kpath — a packet-level emulator of the Kubernetes node datapath
 
@@ -23,6 +24,7 @@ Commands:
   capture   capture a real host's namespaces for offline tracing (root, Linux)
   matrix    trace every pod to every Service port (and hosts to NodePorts): the verdict table
   snapshot  save a built cluster as CBOR, reloaded faster than its YAML
+  cni       CNI plugins over the exec protocol on an emulated host (install, exec)
 
 Run \`kpath COMMAND --help\` for a command's options and examples.
 `;
@@ -33,6 +35,7 @@ const COMMANDS: Record<string, (argv: string[], out: Out) => Promise<number>> = 
   capture: captureCommand,
   matrix: matrixCommand,
   snapshot: snapshotCommand,
+  cni: cniCommand,
 };
 
 export async function main(argv: string[], out: Out = stdOut()): Promise<number> {
