@@ -237,7 +237,7 @@ function applyCommand(tables: Map<string, NftTable>, cmd: Command): void {
       const t = need(tables.get(cmd.table), loc, `table ip ${cmd.table}`);
       const s = need(t.sets.get(cmd.set), loc, `set ${cmd.set}`);
       for (const spec of cmd.elements) {
-        const e = resolveElement(s, spec, loc);
+        const e = resolveElement(s, spec, loc, cmd.op === 'delete');
         const k = packKey(e.len === 32 ? e.key : [...e.key, e.len]);
         if (cmd.op === 'delete') {
           if (!s.elements.has(k)) throw new NftApplyError(tokLoc(loc, spec), 'Could not process rule: No such file or directory (element)');
@@ -267,7 +267,7 @@ function checkBase(b: { type: string; hook: string }, loc: Loc): void {
   if (b.type === 'route' && b.hook !== 'output') throw new NftApplyError(loc, 'Could not process rule: Operation not supported (route chains hook output only)');
 }
 
-function resolveElement(s: NftSet, spec: ElementSpec, cmdLoc: Loc): SetElement {
+function resolveElement(s: NftSet, spec: ElementSpec, cmdLoc: Loc, deleting = false): SetElement {
   const at = (i: number): Loc => ({ file: cmdLoc.file, line: spec.parts[i]?.line ?? cmdLoc.line, col: spec.parts[i]?.col ?? cmdLoc.col });
   if (spec.parts.length !== s.keyType.length) {
     throw new NftApplyError(at(0), `Error: element has ${spec.parts.length} key parts, expected ${s.keyType.join(' . ')}`);
@@ -300,7 +300,7 @@ function resolveElement(s: NftSet, spec: ElementSpec, cmdLoc: Loc): SetElement {
       }
     }
   }
-  if (s.isMap && spec.verdict === null) throw new NftApplyError(at(0), 'Error: map element needs ": VERDICT"');
+  if (s.isMap && spec.verdict === null && !deleting) throw new NftApplyError(at(0), 'Error: map element needs ": VERDICT"');
   if (!s.isMap && spec.verdict !== null) throw new NftApplyError(at(0), 'Error: a set element takes no ": VERDICT" (this is a set, not a map)');
   return { key, len, comment: spec.comment, verdict: spec.verdict, expires: null };
 }
