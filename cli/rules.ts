@@ -1,4 +1,5 @@
 /** `kpath rules`: what a node's kernel holds, in the named tool's own output format. */
+import { saveIpvs } from '../datapath/ipvs/format.js';
 import { loadClusterArg } from './load.js';
 import { PROXY_MODES, type ProxyMode } from '../topology/model/types.js';
 import { TABLES, type TableName } from '../datapath/netfilter/hooks.js';
@@ -53,9 +54,12 @@ export async function rulesCommand(argv: string[], out: Out): Promise<number> {
     case 'ipset':
       out.write(ns.ipsets.save());
       break;
-    case 'ipvsadm':
     case 'nft':
-      throw new UsageError(`--format ${format}: the ${format === 'nft' ? 'nftables' : 'IPVS'} mode is not modelled yet`);
+      out.write(ns.nftables.list());
+      break;
+    case 'ipvsadm':
+      out.write(saveIpvs(ns.ipvs));
+      break;
   }
   return EXIT_OK;
 }

@@ -5,7 +5,9 @@
  */
 import { buildServicePorts, defaultProxierNode, type EndpointSliceLike, type ServiceLike } from '../../modes/common/index.js';
 import { IptablesProxier } from '../../modes/iptables/proxier.js';
+import { IpvsProxier } from '../../modes/ipvs/proxier.js';
 import { UserspaceProxier } from '../../modes/userspace/proxier.js';
+import { NftablesProxier } from '../../modes/nftables/proxier.js';
 import type { Proxier } from '../../modes/proxier.js';
 import type { ClusterModel, ProxyMode } from '../model/index.js';
 import type { BuiltCluster } from './cluster.js';
@@ -46,7 +48,7 @@ export function sliceObjects(model: ClusterModel): EndpointSliceLike[] {
 export function programProxies(built: BuiltCluster, mode: ProxyMode): Map<string, Proxier> {
   const proxiers = new Map<string, Proxier>();
   const model = built.model;
-  if (mode !== 'iptables' && mode !== 'userspace') {
+  if (mode !== 'iptables' && mode !== 'userspace' && mode !== 'nftables' && mode !== 'ipvs') {
     built.world.warnings.push(`proxy mode ${mode} is not modelled yet: Services are not programmed`);
     return proxiers;
   }
@@ -55,7 +57,10 @@ export function programProxies(built: BuiltCluster, mode: ProxyMode): Map<string
   for (const node of model.nodes) {
     const ns = built.world.netns(node.name);
     const pn = { ...defaultProxierNode(node.name, [node.internalIP], model.spec.clusterCIDR, node.podCIDRs[0] ?? null), masqueradeAll: model.spec.proxy.masqueradeAll };
-    const proxier = mode === 'userspace' ? new UserspaceProxier(ns, pn) : new IptablesProxier(ns, pn);
+    const proxier = mode === 'userspace' ? new UserspaceProxier(ns, pn)
+      : mode === 'ipvs' ? new IpvsProxier(ns, pn, { scheduler: model.spec.proxy.ipvsScheduler })
+      : mode === 'nftables' ? new NftablesProxier(ns, pn, { serviceCIDRs: [model.spec.serviceCIDR] })
+      : new IptablesProxier(ns, pn);
     proxier.sync(buildServicePorts(services, slices, node.name));
     proxiers.set(node.name, proxier);
   }
