@@ -86,7 +86,7 @@ export class FirstPacketProber {
   }
 }
 
-interface CaseSpec {
+export interface CaseSpec {
   services: number;
   target: Target;
 }
