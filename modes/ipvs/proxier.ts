@@ -7,7 +7,7 @@
  */
 import { mustParseIPv4, formatIPv4 } from '../../datapath/addr/ipv4.js';
 import type { NetNS } from '../../datapath/netns.js';
-import type { SchedulerName, ServiceKey } from '../../datapath/ipvs/types.js';
+import { SCHEDULERS, type SchedulerName, type ServiceKey } from '../../datapath/ipvs/types.js';
 import { IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP } from '../../datapath/packet.js';
 import { staleUdpEntries } from '../common/cleanup.js';
 import { ChangeTracker } from '../common/change.js';
@@ -22,8 +22,8 @@ import { virtualServers, type WantedVirtualServer } from './virtual.js';
 export const KUBE_IPVS0 = 'kube-ipvs0';
 
 export interface IpvsProxierOptions {
-  /** --ipvs-scheduler (default rr). */
-  scheduler?: SchedulerName;
+  /** --ipvs-scheduler (default rr); a name ipvsadm does not know is an error. */
+  scheduler?: SchedulerName | string;
 }
 
 export class IpvsProxier implements Proxier {
@@ -35,7 +35,9 @@ export class IpvsProxier implements Proxier {
   private readonly owned = new Map<string, ServiceKey>();
 
   constructor(readonly netns: NetNS, readonly node: ProxierNode, opts: IpvsProxierOptions = {}) {
-    this.scheduler = opts.scheduler ?? 'rr';
+    const s = opts.scheduler ?? 'rr';
+    if (!SCHEDULERS.includes(s as SchedulerName)) throw new Error(`ipvs scheduler "${s}": expected one of ${SCHEDULERS.join(', ')}`);
+    this.scheduler = s as SchedulerName;
   }
 
   sync(state: ProxyState): SyncResult {
