@@ -114,6 +114,11 @@ export function runHook(f: Flight, ns: NetNS, hook: Hook, skb: Skb, dev: HookDev
       if ((v = table(f, ns, hook, 'filter', dev, skb)).kind !== 'accept') return v;
       if ((v = up(NF_IP_PRI.SECURITY)).kind !== 'accept') return v;
       if ((v = table(f, ns, hook, 'security', dev, skb)).kind !== 'accept') return v;
+      if (ns.ipvs.enabled && ipvsStack !== null) {
+        // ip_vs_reply4 (NAT_SRC - 2) and ip_vs_remote_request4 (NAT_SRC - 1)
+        if ((v = up(NF_IP_PRI.NAT_SRC - 2)).kind !== 'accept') return v;
+        if ((v = ipvsHook(f, ns, hook, skb, dev, ipvsStack)).kind !== 'accept') return v;
+      }
       if ((v = up(NF_IP_PRI.NAT_SRC)).kind !== 'accept') return v;
       if ((v = ct.nat(skb, hook, natFn(NF_IP_PRI.NAT_SRC), cost)).kind !== 'accept') return v;
       if ((v = up(Infinity)).kind !== 'accept') return v;
@@ -125,6 +130,11 @@ export function runHook(f: Flight, ns: NetNS, hook: Hook, skb: Skb, dev: HookDev
       if ((v = table(f, ns, hook, 'filter', dev, skb)).kind !== 'accept') return v;
       if ((v = up(NF_IP_PRI.SECURITY)).kind !== 'accept') return v;
       if ((v = table(f, ns, hook, 'security', dev, skb)).kind !== 'accept') return v;
+      if (ns.ipvs.enabled && ipvsStack !== null) {
+        // ip_vs_reply4 at FORWARD, priority 100
+        if ((v = up(NF_IP_PRI.NAT_SRC)).kind !== 'accept') return v;
+        if ((v = ipvsHook(f, ns, hook, skb, dev, ipvsStack)).kind !== 'accept') return v;
+      }
       return up(Infinity);
     case 'OUTPUT': {
       if ((v = up(NF_IP_PRI.RAW)).kind !== 'accept') return v;
@@ -139,6 +149,11 @@ export function runHook(f: Flight, ns: NetNS, hook: Hook, skb: Skb, dev: HookDev
       if ((v = up(NF_IP_PRI.NAT_DST)).kind !== 'accept') return v;
       if ((v = ct.nat(skb, hook, natFn(NF_IP_PRI.NAT_DST), cost)).kind !== 'accept') return v;
       if (dev.reroute && routeKeyChanged(skb, m, s, d) && !dev.reroute()) return { kind: 'drop', reason: 'reroute-failed' };
+      if (ns.ipvs.enabled && ipvsStack !== null) {
+        // ip_vs_local_reply4 (NAT_DST + 1) and ip_vs_local_request4 (NAT_DST + 2)
+        if ((v = up(NF_IP_PRI.NAT_DST + 1)).kind !== 'accept') return v;
+        if ((v = ipvsHook(f, ns, hook, skb, dev, ipvsStack)).kind !== 'accept') return v;
+      }
       if ((v = up(NF_IP_PRI.FILTER)).kind !== 'accept') return v;
       if ((v = table(f, ns, hook, 'filter', dev, skb)).kind !== 'accept') return v;
       if ((v = up(NF_IP_PRI.SECURITY)).kind !== 'accept') return v;
