@@ -97,4 +97,18 @@ describe('IPVS mode on a built cluster', () => {
     expect(e.reply.sport).toBe(53);
     expect([0x0af40002, 0x0af40102]).toContain(e.reply.src);
   });
+
+  it('cost is flat: the first and the last service cost the same rules, set and IPVS look-ups', async () => {
+    const c = await load();
+    const a = traceOnce(c, { from: 'default/web-1', to: '10.96.0.10:53' });
+    const b = traceOnce(c, { from: 'default/web-1', to: '10.96.100.30:80' });
+    expect(a.verdict).toBe('delivered');
+    expect(b.verdict).toBe('delivered');
+    expect(b.cost.rulesEvaluated).toBe(a.cost.rulesEvaluated);
+    expect(b.cost.setLookups).toBe(a.cost.setLookups);
+    // ip_vs_conn_out_get, ip_vs_conn_in_get, ip_vs_service_find for a first SYN.
+    expect(a.cost.ipvsLookups).toBe(3);
+    // A local backend adds the FORWARD reply hook's look-up on the bridged hop (see README).
+    expect(b.cost.ipvsLookups).toBeGreaterThanOrEqual(3);
+  });
 });
