@@ -12,6 +12,7 @@ import { cpus, loadavg } from 'node:os';
 import { benchParse, KERNEL_RESTORE, type ParseFigures } from './parse.js';
 import { fixed, int, isMain, renderTable } from './table.js';
 import { benchTrace, DEFAULT_SERVICE_COUNTS, type TraceFigures } from './trace.js';
+import { modeCosts, modeCostTable, type ModeCost } from './modes.js';
 
 export interface BenchReport {
   node: string;
@@ -21,6 +22,8 @@ export interface BenchReport {
   loadAverage: number;
   parse: ParseFigures[];
   trace: TraceFigures[];
+  /** Cost of a first packet per proxy mode (counters only). */
+  modes: ModeCost[];
   targets: {
     restoreLinesPerSec: { want: number; got: number; met: boolean };
     firstPacketsPerSecAt10k: { want: number; got: number | null; met: boolean | null };
@@ -38,6 +41,7 @@ export function runAll(opts: { quick?: boolean } = {}): BenchReport {
   const measureOpts = opts.quick ? { maxTime: 0.5, minSamples: 3 } : { maxTime: 2, minSamples: 5 };
   const parse = benchParse(ns, measureOpts);
   const trace = benchTrace(ns, measureOpts);
+  const modes = modeCosts(opts.quick ? [10, 100] : [100, 10_000]);
   const largest = parse[parse.length - 1]!;
   const last10k = trace.find((t) => t.services === 10000 && t.target === 'last');
   const times = last10k === undefined || last10k.kernelNft === null ? null : last10k.packetsPerSec / last10k.kernelNft;
@@ -47,6 +51,7 @@ export function runAll(opts: { quick?: boolean } = {}): BenchReport {
     loadAverage: Math.round(load * 100) / 100,
     parse,
     trace,
+    modes,
     targets: {
       restoreLinesPerSec: { want: TARGET_RESTORE_LINES_PER_SEC, got: largest.restoreLinesPerSec, met: largest.restoreLinesPerSec >= TARGET_RESTORE_LINES_PER_SEC },
       firstPacketsPerSecAt10k: {
@@ -71,7 +76,7 @@ export function countersTable(r: BenchReport): string {
       t.rulesExpected === null ? '-' : int(t.rulesExpected), t.deliveredTo ?? '-', String(t.routeLookups), String(t.conntrackLookups), String(t.namespaceHops), t.verdict,
     ]),
   );
-  return `${parse}\n\n${trace}`;
+  return `${parse}\n\n${trace}\n\n${modeCostTable(r.modes)}`;
 }
 
 function met(m: boolean | null): string {
