@@ -4,7 +4,7 @@
  * POSTROUTING/INPUT) and nf_nat_ipv4_fn/nf_nat_inet_fn (the four NAT hooks). See README.md.
  */
 import {
-  IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, TCP_RST, isIcmpError, type Skb,
+  IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, TCP_RST, hasPorts, isIcmpError, type Skb,
 } from '../packet.js';
 import type { Cost } from '../trace/cost.js';
 import type { Clock, Rng } from '../util/rng.js';
@@ -13,9 +13,10 @@ import { assertNever } from '../util/assert.js';
 import { ACCEPT, type Hook, type HookVerdict } from '../netfilter/hooks.js';
 import type { NatManip, NatRange, NatService } from '../netfilter/xtables/context.js';
 import type { ConntrackEntry, CtDir, CtRef, TcpCtState, Tuple } from './types.js';
-import { ctOf, type CtEntry, type TupleHash } from './entry.js';
-import { jhash2, reciprocalScale } from './jhash.js';
-import { copyTuple, invertTuple, manipPacket, tupleEqual, tupleOf } from './tuple.js';
+import { ctOf, type BySourceNode, type CtEntry, type TupleHash } from './entry.js';
+import { ChainTable } from './chains.js';
+import { jhash2Words2, jhash2Words4, reciprocalScale } from './jhash.js';
+import { copyTuple, icmpHasId, invertTuple, manipPacket, manipPacketToInverse, tupleEqual, tupleOf } from './tuple.js';
 import { tcpFlagsValid, tcpIndex, tcpTransition } from './tcp.js';
 import {
   NF_CONNTRACK_BUCKETS_DEFAULT, NF_CONNTRACK_MAX_DEFAULT, NF_CT_EVICTION_RANGE, NF_CT_GENERIC_TIMEOUT,
@@ -91,16 +92,17 @@ export class Conntrack {
   readonly buckets: number;
   tcpLoose: boolean;
   readonly timeouts: ConntrackTimeouts;
-  /** Bucket index → tuple nodes (both directions of every confirmed entry). */
-  private readonly table = new Map<number, TupleHash[]>();
+  /** The hash table: tuple nodes (both directions of every confirmed entry) by bucket. */
+  private readonly table: ChainTable<TupleHash>;
   /** Confirmed entries in insertion order (conntrack -L order; see DEVIATION in format.ts). */
   private readonly confirmed = new Set<CtEntry>();
   /** nf_nat_bysource: source-NATed entries by original (src, sport, proto). */
-  private readonly bysource = new Map<number, CtEntry[]>();
+  private readonly bysource: ChainTable<BySourceNode>;
   /** The table's hash seed (nf_conntrack_hash_rnd), drawn once from the world's Rng. */
   private readonly seed: number;
   private nextId = 1;
   private readonly natTable: NatTable;
+  private natServiceCache: NatService | null = null;
 
   constructor(opts: ConntrackOptions) {
     this.clock = opts.clock;
@@ -119,9 +121,11 @@ export class Conntrack {
       generic: t.generic ?? NF_CT_GENERIC_TIMEOUT,
     };
     this.seed = this.rng.nextU32();
+    this.table = new ChainTable(this.buckets);
+    this.bysource = new ChainTable(this.buckets);
     this.natTable = {
       rng: this.rng,
-      tupleTaken: (t, ignored) => this.tupleTaken(t, ignored),
+      replyTaken: (t, ignored) => this.replyTaken(t, ignored),
       evictTimeWait: (t, ignored) => this.evictTimeWait(t, ignored),
       bySource: (t) => this.bySourceList(t),
     };
@@ -134,42 +138,52 @@ export class Conntrack {
     return this.confirmed.size;
   }
 
-  private hashTuple(t: Tuple): number {
-    return jhash2([t.src, t.dst, ((t.sport << 16) | t.dport) >>> 0, t.proto], this.seed);
+  /** hash_conntrack_raw over the tuple's fields, taken as numbers (nothing allocated per lookup). */
+  private bucketOfFields(src: number, dst: number, proto: number, sport: number, dport: number): number {
+    return reciprocalScale(jhash2Words4(src, dst, ((sport << 16) | dport) >>> 0, proto, this.seed), this.buckets);
   }
 
   private bucketOf(t: Tuple): number {
-    return reciprocalScale(this.hashTuple(t), this.buckets);
+    return this.bucketOfFields(t.src, t.dst, t.proto, t.sport, t.dport);
+  }
+
+  private find(t: Tuple): TupleHash | null {
+    return this.findFields(t.src, t.dst, t.proto, t.sport, t.dport);
   }
 
   /**
    * __nf_conntrack_find_get: the node holding this tuple, skipping (and reaping) expired entries the
    * way the kernel's lookup does (lazy expiry; the gc worker is gc()).
    */
-  private find(t: Tuple): TupleHash | null {
-    const chain = this.table.get(this.bucketOf(t));
-    if (!chain) return null;
+  private findFields(src: number, dst: number, proto: number, sport: number, dport: number): TupleHash | null {
+    let h = this.table.first(this.bucketOfFields(src, dst, proto, sport, dport));
+    if (h === null) return null;
     const now = this.clock.now();
-    for (let i = 0; i < chain.length; i++) {
-      const h = chain[i]!;
-      if (!tupleEqual(h.tuple, t)) continue;
+    for (; h !== null; h = h.next) {
+      const t = h.tuple;
+      if (t.src !== src || t.dst !== dst || t.proto !== proto || t.sport !== sport || t.dport !== dport) continue;
       if (h.entry.expires <= now) {
         this.unlink(h.entry);
-        return this.find(t);
+        return this.findFields(src, dst, proto, sport, dport);
       }
       return h;
     }
     return null;
   }
 
+  /** hlist_nulls_add_head_rcu: the node becomes its bucket's head. */
+  private insertNode(tuple: Tuple, e: CtEntry, dir: CtDir): TupleHash {
+    const node: TupleHash = { tuple, entry: e, dir, slot: this.bucketOf(tuple), next: null };
+    this.table.insertHead(node);
+    return node;
+  }
+
+  /** __nf_conntrack_hash_insert: the original node, then the reply node (which ends up first).
+   *  The tuples are held, not copied: a confirmed entry's tuples are never changed. */
   private link(e: CtEntry): void {
-    for (const [tuple, dir] of [[e.orig, 'original'], [e.reply, 'reply']] as const) {
-      if (dir === 'reply' && e.natClash) continue; // a clash entry is only found by its original tuple
-      const b = this.bucketOf(tuple);
-      let chain = this.table.get(b);
-      if (!chain) this.table.set(b, (chain = []));
-      chain.unshift({ tuple: copyTuple(tuple), entry: e, dir });
-    }
+    e.hashOrig = this.insertNode(e.orig, e, 'original');
+    // A clash entry is only found by its original tuple.
+    e.hashReply = e.natClash ? null : this.insertNode(e.reply, e, 'reply');
     this.confirmed.add(e);
     if (e.status.srcNat || e.status.srcNatDone) this.addBySource(e);
   }
@@ -177,43 +191,38 @@ export class Conntrack {
   private unlink(e: CtEntry): void {
     e.dying = true; // an unconfirmed entry killed now is never inserted (confirm skips dying entries)
     if (!this.confirmed.delete(e)) return;
-    for (const tuple of [e.orig, e.reply]) {
-      const b = this.bucketOf(tuple);
-      const chain = this.table.get(b);
-      if (!chain) continue;
-      const kept = chain.filter((h) => h.entry !== e);
-      if (kept.length) this.table.set(b, kept); else this.table.delete(b);
-    }
-    const key = this.srcKey(e.orig);
-    const list = this.bysource.get(key);
-    if (list) {
-      const kept = list.filter((x) => x !== e);
-      if (kept.length) this.bysource.set(key, kept); else this.bysource.delete(key);
-    }
+    if (e.hashOrig !== null) { this.table.remove(e.hashOrig); e.hashOrig = null; }
+    if (e.hashReply !== null) { this.table.remove(e.hashReply); e.hashReply = null; }
+    if (e.bysource !== null) { this.bysource.remove(e.bysource); e.bysource = null; }
   }
 
   private srcKey(t: Tuple): number {
-    return jhash2([t.src, ((t.sport << 8) | t.proto) >>> 0], this.seed);
+    return jhash2Words2(t.src, ((t.sport << 8) | t.proto) >>> 0, this.seed);
   }
 
   private addBySource(e: CtEntry): void {
-    const key = this.srcKey(e.orig);
-    const list = this.bysource.get(key);
-    if (!list) this.bysource.set(key, [e]);
-    else if (!list.includes(e)) list.unshift(e);
+    if (e.bysource !== null) return;
+    e.bysource = { slot: this.srcKey(e.orig), entry: e, next: null };
+    this.bysource.insertHead(e.bysource);
   }
 
   private bySourceList(t: Tuple): readonly CtEntry[] {
-    const list = this.bysource.get(this.srcKey(t));
-    if (!list) return [];
+    const out: CtEntry[] = [];
     const now = this.clock.now();
-    // same_src: protocol, source address and source port of the original direction.
-    return list.filter((e) => e.orig.proto === t.proto && e.orig.src === t.src && e.orig.sport === t.sport && e.expires > now);
+    // same_src: protocol, source address and source port of the original direction; newest first.
+    for (let n = this.bysource.first(this.srcKey(t)); n !== null; n = n.next) {
+      const e = n.entry;
+      if (e.orig.proto === t.proto && e.orig.src === t.src && e.orig.sport === t.sport && e.expires > now) out.push(e);
+    }
+    return out;
   }
 
-  /** nf_conntrack_tuple_taken */
-  private tupleTaken(t: Tuple, ignored: CtEntry): boolean {
-    const h = this.find(t);
+  /** nf_nat_used_tuple → nf_conntrack_tuple_taken on the inverse of `t` (the reply the binding
+   *  would get), looked up without building the inverted tuple. */
+  private replyTaken(t: Tuple, ignored: CtEntry): boolean {
+    const icmp = t.proto === IPPROTO_ICMP;
+    // nf_ct_invert_tuple: addresses swap; ports swap, an ICMP identifier stays in place.
+    const h = this.findFields(t.dst, t.src, t.proto, icmp ? t.sport : t.dport, icmp ? t.dport : t.sport);
     if (!h || h.entry === ignored) return false;
     // Two packets racing with the same original tuple are a clash for confirm to resolve, not a
     // reason to pick another port.
@@ -230,15 +239,21 @@ export class Conntrack {
   }
 
   private newEntry(orig: Tuple): CtEntry {
+    return this.newEntryFields(orig.src, orig.dst, orig.proto, orig.sport, orig.dport);
+  }
+
+  private newEntryFields(src: number, dst: number, proto: number, sport: number, dport: number): CtEntry {
+    const icmp = proto === IPPROTO_ICMP;
     return {
       id: this.nextId++,
-      orig: copyTuple(orig),
-      reply: invertTuple(orig),
+      orig: { src, dst, proto, sport, dport },
+      // nf_ct_invert_tuple (tuple.ts invertTuple), built in place.
+      reply: { src: dst, dst: src, proto, sport: icmp ? sport : dport, dport: icmp ? dport : sport },
       status: {
         confirmed: false, seenReply: false, assured: false, srcNat: false, dstNat: false,
         srcNatDone: false, dstNatDone: false,
       },
-      tcpState: orig.proto === IPPROTO_TCP ? 'NONE' : null,
+      tcpState: proto === IPPROTO_TCP ? 'NONE' : null,
       mark: 0,
       expires: 0,
       timeoutMs: 0,
@@ -248,6 +263,9 @@ export class Conntrack {
       tcpLastDir: null,
       natClash: false,
       dying: false,
+      hashOrig: null,
+      hashReply: null,
+      bysource: null,
     };
   }
 
@@ -267,11 +285,10 @@ export class Conntrack {
     const now = this.clock.now();
     for (let i = 0; i < NF_CT_EVICTION_RANGE; i++) {
       if (i > 0) bucket = (bucket + 1) % this.buckets;
-      const chain = this.table.get(bucket);
-      if (!chain) continue;
       let drops = 0;
-      for (const h of [...chain]) {
-        const e = h.entry;
+      const chain: CtEntry[] = [];
+      for (let h = this.table.first(bucket); h !== null; h = h.next) if (h.slot === bucket) chain.push(h.entry);
+      for (const e of chain) {
         if (e.dying) continue;
         if (e.expires <= now) { this.unlink(e); continue; }
         if (e.status.assured) continue;
@@ -302,10 +319,17 @@ export class Conntrack {
       return ACCEPT;
     }
     for (let repeat = 0; repeat < 2; repeat++) {
-      const tuple = tupleOf(pkt);
-      if (!tuple) { skb.ct = invalidRef(); return ACCEPT; }
+      // The packet's tuple as tupleOf builds it (an ICMP error never gets here), kept in numbers.
+      const proto = pkt.proto;
+      let sport = 0, dport = 0;
+      if (proto === IPPROTO_ICMP) {
+        if (icmpHasId(pkt.icmpType)) sport = pkt.sport;
+      } else if (hasPorts(proto)) {
+        sport = pkt.sport;
+        dport = pkt.dport;
+      }
       cost.conntrackLookups++;
-      const h = this.find(tuple);
+      const h = this.findFields(pkt.src, pkt.dst, proto, sport, dport);
       let e: CtEntry;
       let dir: CtDir;
       if (!h) {
@@ -313,10 +337,10 @@ export class Conntrack {
         if (!this.validNew(pkt.proto, pkt.tcpFlags, pkt.icmpType)) { skb.ct = invalidRef(); return ACCEPT; }
         // DEVIATION: the kernel counts unconfirmed entries too (they are allocated here); kpath counts
         // confirmed ones, since a packet dropped before confirmation leaves nothing behind either way.
-        if (this.max > 0 && this.count + 1 > this.max && !this.earlyDrop(tuple)) {
+        if (this.max > 0 && this.count + 1 > this.max && !this.earlyDrop(tupleOf(pkt)!)) {
           return { kind: 'drop', reason: 'conntrack table full' };
         }
-        e = this.newEntry(tuple);
+        e = this.newEntryFields(pkt.src, pkt.dst, proto, sport, dport);
         if (pkt.proto === IPPROTO_ICMP) e.icmpType = pkt.icmpType;
         if (pkt.proto === IPPROTO_UDP) e.streamTs = this.clock.now() + NF_CT_UDP_STREAM_AFTER * 1000;
         dir = 'original';
@@ -528,7 +552,7 @@ export class Conntrack {
     if (dir === 'reply') statusSrc = !statusSrc;
     if (!(statusSrc ? e.status.srcNat : e.status.dstNat)) return;
     const other = dir === 'original' ? e.reply : e.orig;
-    manipPacket(skb.pkt, invertTuple(other), manip);
+    manipPacketToInverse(skb.pkt, other, manip);
   }
 
   /** nf_nat_icmp_reply_translation */
@@ -562,6 +586,10 @@ export class Conntrack {
 
   /** The NatService the nat table's targets call (DNAT, SNAT, MASQUERADE, REDIRECT). */
   natService(): NatService {
+    return (this.natServiceCache ??= this.makeNatService());
+  }
+
+  private makeNatService(): NatService {
     return {
       setup: (skb, manip, range) => {
         const ref = ctOf(skb);

@@ -19,13 +19,31 @@ export interface CtEntry extends ConntrackEntry {
   natClash: boolean;
   /** Removed from the table (nf_ct_is_dying). */
   dying: boolean;
+  /** The entry's two hash nodes while it is in the table (tuplehash[IP_CT_DIR_ORIGINAL/REPLY]);
+   *  a clash entry has no reply node. */
+  hashOrig: TupleHash | null;
+  hashReply: TupleHash | null;
+  /** The entry's node in nf_nat_bysource while it is there (ct->nat_bysource). */
+  bysource: BySourceNode | null;
+}
+
+/** An entry's place in nf_nat_bysource, chained by the hash of its original source. */
+export interface BySourceNode {
+  readonly slot: number;
+  readonly entry: CtEntry;
+  next: BySourceNode | null;
 }
 
 /** One of the two hash-table nodes of an entry (struct nf_conntrack_tuple_hash). */
 export interface TupleHash {
+  /** The entry's tuple in this direction (never mutated once the entry is confirmed). */
   tuple: Tuple;
   entry: CtEntry;
   dir: CtDir;
+  /** The bucket the tuple hashed to, kept so removal does not hash again. */
+  readonly slot: number;
+  /** The next node of the bucket's chain (hlist_nulls_node.next). */
+  next: TupleHash | null;
 }
 
 /** The conntrack reference the hook stored in skb.ct, or null (no conntrack has seen the packet). */

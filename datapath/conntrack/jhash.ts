@@ -46,6 +46,49 @@ export function jhash2(k: readonly number[], initval: number): number {
   return c >>> 0;
 }
 
+/**
+ * jhash2 of the four words (k0, k1, k2, k3): the same value as jhash2([k0, k1, k2, k3], initval),
+ * taken as arguments so a per-packet hash allocates nothing (the conntrack table hashes every lookup).
+ */
+export function jhash2Words4(k0: number, k1: number, k2: number, k3: number, initval: number): number {
+  let a = (0xdeadbeef + 16 + initval) >>> 0;
+  let b = a;
+  let c = a;
+  a = (a + k0) >>> 0;
+  b = (b + k1) >>> 0;
+  c = (c + k2) >>> 0;
+  // __jhash_mix
+  a = (a - c) >>> 0; a = (a ^ rol32(c, 4)) >>> 0; c = (c + b) >>> 0;
+  b = (b - a) >>> 0; b = (b ^ rol32(a, 6)) >>> 0; a = (a + c) >>> 0;
+  c = (c - b) >>> 0; c = (c ^ rol32(b, 8)) >>> 0; b = (b + a) >>> 0;
+  a = (a - c) >>> 0; a = (a ^ rol32(c, 16)) >>> 0; c = (c + b) >>> 0;
+  b = (b - a) >>> 0; b = (b ^ rol32(a, 19)) >>> 0; a = (a + c) >>> 0;
+  c = (c - b) >>> 0; c = (c ^ rol32(b, 4)) >>> 0; b = (b + a) >>> 0;
+  a = (a + k3) >>> 0;
+  return jhashFinal(a, b, c);
+}
+
+/** jhash2 of the two words (k0, k1): the same value as jhash2([k0, k1], initval). */
+export function jhash2Words2(k0: number, k1: number, initval: number): number {
+  let a = (0xdeadbeef + 8 + initval) >>> 0;
+  const c = a;
+  const b = (a + k1) >>> 0;
+  a = (a + k0) >>> 0;
+  return jhashFinal(a, b, c);
+}
+
+/** __jhash_final(a, b, c), returning c. */
+function jhashFinal(a: number, b: number, c: number): number {
+  c = (c ^ b) >>> 0; c = (c - rol32(b, 14)) >>> 0;
+  a = (a ^ c) >>> 0; a = (a - rol32(c, 11)) >>> 0;
+  b = (b ^ a) >>> 0; b = (b - rol32(a, 25)) >>> 0;
+  c = (c ^ b) >>> 0; c = (c - rol32(b, 16)) >>> 0;
+  a = (a ^ c) >>> 0; a = (a - rol32(c, 4)) >>> 0;
+  b = (b ^ a) >>> 0; b = (b - rol32(a, 14)) >>> 0;
+  c = (c ^ b) >>> 0; c = (c - rol32(b, 24)) >>> 0;
+  return c >>> 0;
+}
+
 /** reciprocal_scale(val, ep_ro): maps a 32-bit hash onto [0, ep_ro) without a division. */
 export function reciprocalScale(val: number, epRo: number): number {
   return Math.floor(((val >>> 0) * (epRo >>> 0)) / 4294967296);

@@ -24,21 +24,27 @@ export const NF_NAT_HARDER_THRESH = NF_NAT_MAX_ATTEMPTS / 4;
 
 export interface NatTable {
   readonly rng: Rng;
-  /** nf_conntrack_tuple_taken: a confirmed entry other than `ignored` holds this tuple in either direction. */
-  tupleTaken(t: Tuple, ignored: CtEntry): boolean;
+  /** nf_conntrack_tuple_taken on the inverse of `t`: a confirmed entry other than `ignored` holds
+   *  the reply tuple `t` would have, in either direction. */
+  replyTaken(t: Tuple, ignored: CtEntry): boolean;
   /** The TCP entry holding the tuple, if it is in TIME_WAIT and may be evicted; evicts it and says so. */
   evictTimeWait(t: Tuple, ignored: CtEntry): boolean;
   /** Connections with source NAT whose original source is (src, sport, proto), newest first (nf_nat_bysource). */
   bySource(t: Tuple): readonly CtEntry[];
 }
 
-function rangeFlags(r: NatRange): { mapIps: boolean; protoSpecified: boolean; randomAll: boolean } {
-  return { mapIps: r.minIp !== null, protoSpecified: r.minPort !== null, randomAll: r.random || r.randomFully };
+// The range's NF_NAT_RANGE_* flags, read from its fields (no object built per binding).
+function protoSpecified(r: NatRange): boolean {
+  return r.minPort !== null;
+}
+
+function randomAll(r: NatRange): boolean {
+  return r.random || r.randomFully;
 }
 
 /** nf_nat_used_tuple: is the reply of `t` already in the table? */
 export function usedTuple(table: NatTable, t: Tuple, ct: CtEntry): boolean {
-  return table.tupleTaken(invertTuple(t), ct);
+  return table.replyTaken(t, ct);
 }
 
 /** l4proto_in_range */
@@ -58,9 +64,8 @@ function l4InRange(t: Tuple, manip: NatManip, r: NatRange): boolean {
 
 /** nf_in_range (always about the source: only source manips use it). */
 function inRange(t: Tuple, r: NatRange): boolean {
-  const f = rangeFlags(r);
-  if (f.mapIps && !(t.src >= r.minIp! && t.src <= (r.maxIp ?? r.minIp!))) return false;
-  if (!f.protoSpecified) return true;
+  if (r.minIp !== null && !(t.src >= r.minIp && t.src <= (r.maxIp ?? r.minIp))) return false;
+  if (!protoSpecified(r)) return true;
   return l4InRange(t, 'src', r);
 }
 
@@ -100,7 +105,7 @@ export function findBestIps(t: Tuple, r: NatRange, manip: NatManip): void {
  * When nothing is free the last candidate stays, and confirmation later fails on the clash.
  */
 function uniqueTuple(table: NatTable, t: Tuple, r: NatRange, manip: NatManip, ct: CtEntry): void {
-  const f = rangeFlags(r);
+  const f = { protoSpecified: protoSpecified(r), randomAll: randomAll(r) };
   let min: number, rangeSize: number;
   let key: 'sport' | 'dport';
   if (t.proto === IPPROTO_ICMP) {
@@ -158,7 +163,7 @@ function usedTupleHarder(table: NatTable, t: Tuple, ct: CtEntry, attemptsLeft: n
 
 /** get_unique_tuple: the tuple the connection will carry after this manip. */
 export function getUniqueTuple(table: NatTable, orig: Tuple, r: NatRange, ct: CtEntry, manip: NatManip): Tuple {
-  const f = rangeFlags(r);
+  const f = { protoSpecified: protoSpecified(r), randomAll: randomAll(r) };
   // 1) A source manip first tries the original tuple, then the mapping this source already has.
   if (manip === 'src' && !f.randomAll) {
     if (inRange(orig, r)) {

@@ -63,3 +63,21 @@ export function manipPacket(p: Packet, target: Tuple, manip: NatManip): void {
   if (manip === 'src') p.src = target.src;
   else p.dst = target.dst;
 }
+
+/**
+ * manipPacket(p, invertTuple(other), manip) without building the inverted tuple: nf_nat_packet
+ * makes a packet carry the inverse of the other direction's tuple on every NATed packet.
+ */
+export function manipPacketToInverse(p: Packet, other: Tuple, manip: NatManip): void {
+  // The inverse's source is other's destination; its source port is other's destination port,
+  // except an ICMP identifier, which stays in place (invertTuple).
+  const otherIcmp = other.proto === IPPROTO_ICMP;
+  if (p.proto === IPPROTO_ICMP) {
+    if (otherIcmp && icmpHasId(p.icmpType)) p.sport = other.sport;
+  } else if (hasPorts(p.proto)) {
+    if (manip === 'src') p.sport = otherIcmp ? other.sport : other.dport;
+    else p.dport = otherIcmp ? other.dport : other.sport;
+  }
+  if (manip === 'src') p.src = other.dst;
+  else p.dst = other.src;
+}

@@ -16,7 +16,11 @@
 import type { Packet, Skb } from '../packet.js';
 import { NF_IP_PRI, type Hook, type HookVerdict, type TableName } from '../netfilter/hooks.js';
 import { NftHookRun } from '../netfilter/nftables/hook.js';
-import type { XtContext } from '../netfilter/xtables/context.js';
+import type {
+  IpsetLookup, NatService, RecentStore, XtContext, XtNamespaceView,
+} from '../netfilter/xtables/context.js';
+import type { Cost } from '../trace/cost.js';
+import type { Clock, Rng } from '../util/rng.js';
 import type { Hop, Tracer } from '../trace/events.js';
 import type { NetNS } from '../netns.js';
 import type { Flight } from './walk.js';
@@ -75,10 +79,92 @@ export function setIpvsStack(s: IpvsStack): void {
 
 const ACCEPT: HookVerdict = Object.freeze({ kind: 'accept' }) as HookVerdict;
 
+/**
+ * The context of one xtables table traversal, the same as context() builds, but a reusable record
+ * whose fields are set per traversal: a first packet crosses a dozen tables, and building an object
+ * with closures for each was a large share of the per-packet garbage. Contexts are taken from a
+ * stack (a target may send a packet, e.g. REJECT, whose own hooks run before this traversal ends)
+ * and handed back when the traversal returns; nothing keeps a context past its traversal.
+ */
+class TableContext implements XtContext {
+  hook: Hook = 'PREROUTING';
+  table: TableName = 'filter';
+  inDev: string | null = null;
+  outDev: string | null = null;
+  netns: XtNamespaceView = null as unknown as XtNamespaceView;
+  ipsets: IpsetLookup = null as unknown as IpsetLookup;
+  nat: NatService = null as unknown as NatService;
+  recent: RecentStore = null as unknown as RecentStore;
+  rng: Rng = null as unknown as Rng;
+  clock: Clock = null as unknown as Clock;
+  cost: Cost = null as unknown as Cost;
+  readonly tracer: TableTracer = new TableTracer(this);
+  flight: Flight = null as unknown as Flight;
+  ns: NetNS = null as unknown as NetNS;
+  skb: Skb = null as unknown as Skb;
+  /** The device trace events name when a hop gives none (input, else output). */
+  device: string | null = null;
+
+  set(f: Flight, ns: NetNS, hook: Hook, table: TableName, dev: HookDevices, skb: Skb): this {
+    this.hook = hook;
+    this.table = table;
+    this.inDev = dev.inDev;
+    this.outDev = dev.outDev;
+    this.netns = ns;
+    this.ipsets = ns.ipsets;
+    this.nat = ns.conntrack.natService();
+    this.recent = ns.recent;
+    this.rng = ns.rng;
+    this.clock = ns.clock;
+    this.cost = f.walk.cost;
+    this.tracer.enabled = f.walk.tracer.enabled;
+    this.flight = f;
+    this.ns = ns;
+    this.skb = skb;
+    this.device = dev.inDev ?? dev.outDev;
+    return this;
+  }
+
+  /** Drops the references to the walk and namespace, so a finished world can be collected. */
+  clear(): void {
+    this.netns = this.ipsets = this.nat = this.recent = this.rng = this.clock = this.cost = null as never;
+    this.flight = this.ns = this.skb = null as never;
+  }
+
+  emit(pkt: Packet, cause: Skb): void {
+    emitGenerated(this.flight, this.ns, pkt, cause);
+  }
+
+  log(line: string): void {
+    this.flight.walk.hop(this.ns.name, this.device, 'log', this.skb.pkt, { text: line, hook: this.hook, table: this.table });
+  }
+}
+
+/** context()'s tracer: names the namespace and device on every event, notes uncertain rules. */
+class TableTracer implements Tracer {
+  enabled = false;
+  constructor(private readonly ctx: TableContext) {}
+  hop(h: Hop): void {
+    const walk = this.ctx.flight.walk;
+    if (h.uncertain) walk.uncertain = true;
+    if (this.enabled) walk.tracer.hop({ ...h, netns: this.ctx.ns.name, device: h.device ?? this.ctx.device });
+  }
+}
+
+const contexts: TableContext[] = [];
+let contextDepth = 0;
+
 function table(f: Flight, ns: NetNS, hook: Hook, name: TableName, dev: HookDevices, skb: Skb): HookVerdict {
   // A table never loaded accepts (XtablesRuleset.run); skip building its context per packet.
   if (ns.xtables.table(name) === undefined) return ACCEPT;
-  return ns.xtables.run(name, hook, skb, context(f, ns, hook, name, dev, skb));
+  const depth = contextDepth++;
+  const ctx = (contexts[depth] ??= new TableContext()).set(f, ns, hook, name, dev, skb);
+  try {
+    return ns.xtables.run(name, hook, skb, ctx);
+  } finally {
+    contextDepth = depth;
+    ctx.clear();
+  }
 }
 
 /** What ip_route_me_harder watches: the mark and the addresses (ports for DNAT to a port only

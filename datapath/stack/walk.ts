@@ -79,8 +79,39 @@ export function hopPacket(p: Packet): HopPacket {
   };
 }
 
+/** Notes the probe's arrival. The walk's one Observation is rewritten in place at each arrival
+ *  (a packet is copied field by field, not cloned): only the last one is ever read. */
 export function observe(f: Flight, netns: string, iface: string | null, pkt: Packet): void {
-  if (f.role === 'probe') f.walk.seen = { netns, iface, pkt: clonePacket(pkt) };
+  if (f.role !== 'probe') return;
+  const seen = f.walk.seen;
+  if (seen === null) {
+    f.walk.seen = { netns, iface, pkt: clonePacket(pkt) };
+    return;
+  }
+  seen.netns = netns;
+  seen.iface = iface;
+  copyPacketInto(seen.pkt, pkt);
+}
+
+/** Makes `to` a deep copy of `from` (what clonePacket would return), reusing `to`'s record. */
+function copyPacketInto(to: Packet, from: Packet): void {
+  to.src = from.src;
+  to.dst = from.dst;
+  to.proto = from.proto;
+  to.sport = from.sport;
+  to.dport = from.dport;
+  to.tcpFlags = from.tcpFlags;
+  to.icmpType = from.icmpType;
+  to.icmpCode = from.icmpCode;
+  to.ttl = from.ttl;
+  to.tos = from.tos;
+  to.length = from.length;
+  to.df = from.df;
+  // The optional parts are rare: copied as clonePacket copies them, absent keys kept absent.
+  if (from.quoted !== undefined) to.quoted = clonePacket(from.quoted); else if ('quoted' in to) delete to.quoted;
+  if ('mtu' in from) to.mtu = from.mtu; else if ('mtu' in to) delete to.mtu;
+  if (from.inner !== undefined) to.inner = clonePacket(from.inner); else if ('inner' in to) delete to.inner;
+  if (from.encap !== undefined) to.encap = { ...from.encap }; else if ('encap' in to) delete to.encap;
 }
 
 /** The probe (or its carrier) died here. Replies dying is only traced. */

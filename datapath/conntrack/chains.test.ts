@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { ChainTable, type ChainNode } from './chains.js';
+import { jhash2, jhash2Words2, jhash2Words4 } from './jhash.js';
+
+interface N extends ChainNode<N> { id: number }
+
+/** The nodes of one logical slot, in chain order. */
+function slotNodes(t: ChainTable<N>, slot: number): number[] {
+  const out: number[] = [];
+  for (let n = t.first(slot); n !== null; n = n.next) if (n.slot === slot) out.push(n.id);
+  return out;
+}
+
+describe('ChainTable', () => {
+  it('keeps every logical slot newest first through growth and removals (model: one array per slot)', () => {
+    fc.assert(fc.property(
+      fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 200 })), { maxLength: 400 }),
+      fc.integer({ min: 1, max: 256 }),
+      (ops, slots) => {
+        const t = new ChainTable<N>(slots);
+        const model = new Map<number, N[]>();
+        const live: N[] = [];
+        let id = 0;
+        for (const [add, k] of ops) {
+          if (add || live.length === 0) {
+            const n: N = { id: id++, slot: k % slots, next: null };
+            t.insertHead(n);
+            live.push(n);
+            model.set(n.slot, [n, ...(model.get(n.slot) ?? [])]);
+          } else {
+            const n = live.splice(k % live.length, 1)[0]!;
+            t.remove(n);
+            model.set(n.slot, model.get(n.slot)!.filter((x) => x !== n));
+          }
+        }
+        for (let s = 0; s < slots; s++) expect(slotNodes(t, s)).toEqual((model.get(s) ?? []).map((n) => n.id));
+      },
+    ));
+  });
+});
+
+describe('jhash2 over arguments', () => {
+  const u32 = fc.integer({ min: 0, max: 0xffffffff });
+  it('jhash2Words4 and jhash2Words2 equal jhash2 over the same words', () => {
+    fc.assert(fc.property(u32, u32, u32, u32, u32, (a, b, c, d, init) => {
+      expect(jhash2Words4(a, b, c, d, init)).toBe(jhash2([a, b, c, d], init));
+      expect(jhash2Words2(a, b, init)).toBe(jhash2([a, b], init));
+    }));
+  });
+});
