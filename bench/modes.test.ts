@@ -6,18 +6,21 @@
 import { describe, expect, it } from 'vitest';
 import { modeCosts, type ModeCost } from './modes.js';
 
-describe('cost shape per proxy mode', () => {
-  const rows = modeCosts([5, 50]);
+describe('cost shape per proxy mode', async () => {
+  const rows = await modeCosts([5, 50]);
   const get = (mode: string, n: number, target: 'first' | 'last'): ModeCost => rows.find((r) => r.mode === mode && r.services === n && r.target === target)!;
 
   it('delivers every probe in every mode', () => {
     for (const r of rows) expect(r.verdict, `${r.mode} ${r.services} ${r.target}`).toBe('delivered');
   });
 
+  // The KUBE-SVC walk takes 1 or 2 rules as the statistic match chooses the endpoint, so each
+  // difference is the positions' difference give or take one.
+  const near = (got: number, want: number) => expect(Math.abs(got - want), `${got} vs ${want} ± 1`).toBeLessThanOrEqual(1);
   it('iptables: one more rule per service before the target in KUBE-SERVICES', () => {
-    expect(get('iptables', 50, 'last').rulesEvaluated - get('iptables', 50, 'first').rulesEvaluated).toBe(49);
-    expect(get('iptables', 50, 'last').rulesEvaluated - get('iptables', 5, 'last').rulesEvaluated).toBe(45);
-    expect(get('iptables', 50, 'first').rulesEvaluated).toBe(get('iptables', 5, 'first').rulesEvaluated);
+    near(get('iptables', 50, 'last').rulesEvaluated - get('iptables', 50, 'first').rulesEvaluated, 49);
+    near(get('iptables', 50, 'last').rulesEvaluated - get('iptables', 5, 'last').rulesEvaluated, 45);
+    near(get('iptables', 50, 'first').rulesEvaluated, get('iptables', 5, 'first').rulesEvaluated);
   });
 
   for (const mode of ['ipvs', 'nftables'] as const) {

@@ -59,11 +59,11 @@ function addOneService(cluster: Cluster, n: number, mode: ProxyMode): number | n
   return r.restoreText.split('\n').filter((l) => l.trim() !== '').length;
 }
 
-export function modeCosts(ns: readonly number[] = [100, 10_000]): ModeCost[] {
+export async function modeCosts(ns: readonly number[] = [100, 10_000]): Promise<ModeCost[]> {
   const rows: ModeCost[] = [];
   for (const mode of MODES) {
     for (const n of ns) {
-      const cluster = parseCluster(clusterYaml(n, mode), 'bench.yaml', { seed: 1 });
+      const cluster = await parseCluster(clusterYaml(n, mode), 'bench.yaml', { seed: 1 });
       const unsupported = cluster.world.warnings.find((w) => w.includes('not modelled'));
       for (const target of ['first', 'last'] as const) {
         const svc = `svc-${String(target === 'first' ? 0 : n - 1).padStart(5, '0')}`;
@@ -88,7 +88,7 @@ export function modeCostTable(rows: readonly ModeCost[]): string {
 }
 
 if (isMain(import.meta.url)) {
-  const rows = modeCosts(process.argv.includes('--quick') ? [10, 100] : [100, 10_000]);
+  const rows = await modeCosts(process.argv.includes('--quick') ? [10, 100] : [100, 10_000]);
   if (process.argv.includes('--json')) process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
   else process.stdout.write(`Cost of a first packet per proxy mode (deterministic counters)\n\n${modeCostTable(rows)}\n`);
 }

@@ -35,13 +35,13 @@ export const TARGET_RESTORE_LINES_PER_SEC = 300_000;
 export const TARGET_FIRST_PACKETS_PER_SEC = 200_000;
 export const TARGET_TIMES_KERNEL = 10;
 
-export function runAll(opts: { quick?: boolean } = {}): BenchReport {
+export async function runAll(opts: { quick?: boolean } = {}): Promise<BenchReport> {
   const ns = opts.quick ? [100, 1000] : DEFAULT_SERVICE_COUNTS;
   const load = loadavg()[0]!;
   const measureOpts = opts.quick ? { maxTime: 0.5, minSamples: 3 } : { maxTime: 2, minSamples: 5 };
   const parse = benchParse(ns, measureOpts);
   const trace = benchTrace(ns, measureOpts);
-  const modes = modeCosts(opts.quick ? [10, 100] : [100, 10_000]);
+  const modes = await modeCosts(opts.quick ? [10, 100] : [100, 10_000]);
   const largest = parse[parse.length - 1]!;
   const last10k = trace.find((t) => t.services === 10000 && t.target === 'last');
   const times = last10k === undefined || last10k.kernelNft === null ? null : last10k.packetsPerSec / last10k.kernelNft;
@@ -108,9 +108,9 @@ export function wallClockTable(r: BenchReport): string {
   return `${parse}\n\n${trace}\n\n${targets}`;
 }
 
-export function main(argv: readonly string[]): void {
+export async function main(argv: readonly string[]): Promise<void> {
   const json = argv.includes('--json');
-  const report = runAll({ quick: argv.includes('--quick') });
+  const report = await runAll({ quick: argv.includes('--quick') });
   if (json) {
     process.stdout.write(JSON.stringify(report, null, 2) + '\n');
     return;
@@ -120,4 +120,4 @@ export function main(argv: readonly string[]): void {
   process.stdout.write(`Wall clock (medians of benchmark.js samples, this machine only)\n\n${wallClockTable(report)}\n`);
 }
 
-if (isMain(import.meta.url)) main(process.argv.slice(2));
+if (isMain(import.meta.url)) await main(process.argv.slice(2));

@@ -14,7 +14,10 @@ import { XtablesRuleset } from './netfilter/xtables/ruleset.js';
 import { NftRuleset } from './netfilter/nftables/ruleset.js';
 import { IpsetRegistry } from './ipset/registry.js';
 import { Conntrack } from './conntrack/conntrack.js';
-import { IpvsTable } from './ipvs/table.js';
+import { hasIpvsProperty, IpvsTable } from './ipvs/table.js';
+import type { IpvsMatchConn } from './netfilter/xtables/context.js';
+import type { Skb } from './packet.js';
+import type { Cost } from './trace/cost.js';
 import type { RecentStore } from './netfilter/xtables/context.js';
 import { Sysctls } from './sysctl.js';
 import { NeighTable } from './neigh/neigh.js';
@@ -215,6 +218,14 @@ export class NetNS {
       if (t === 'broadcast') return 'BROADCAST';
     }
     return 'UNICAST';
+  }
+
+  ipvsProperty(skb: Skb): boolean {
+    return hasIpvsProperty(skb);
+  }
+
+  ipvsConn(skb: Skb, cost: Cost): IpvsMatchConn | null {
+    return this.ipvs.enabled ? this.ipvs.connOfPacket(skb, cost) : null;
   }
 
   /** Whether a socket would take a packet for (proto, dst, dport); true when listeners are unknown. */

@@ -18,10 +18,12 @@ export interface LoadOptions {
   /** Overrides the fixture's proxy mode. */
   mode?: ProxyMode;
   seed?: number;
+  /** Wire pods through kpath's CNI plugins (default true); false wires them directly. */
+  cni?: boolean;
 }
 
-export function clusterFromModel(model: ClusterModel, opts: LoadOptions = {}): Cluster {
-  const built = buildCluster(model, { seed: opts.seed });
+export async function clusterFromModel(model: ClusterModel, opts: LoadOptions = {}): Promise<Cluster> {
+  const built = await buildCluster(model, { seed: opts.seed, cni: opts.cni });
   const mode = opts.mode ?? model.spec.proxy.mode;
   const proxiers = programProxies(built, mode);
   return { ...built, kind: 'cluster', mode, proxiers };
@@ -31,6 +33,6 @@ export async function loadCluster(path: string, opts: LoadOptions = {}): Promise
   return clusterFromModel(await loadClusterModel(path), opts);
 }
 
-export function parseCluster(text: string, file: string, opts: LoadOptions = {}): Cluster {
+export async function parseCluster(text: string, file: string, opts: LoadOptions = {}): Promise<Cluster> {
   return clusterFromModel(parseClusterModel(text, file), opts);
 }

@@ -21,10 +21,20 @@ async function load(fixture: string, mode: ProxyMode): Promise<Cluster | null> {
  * own; null when the verdicts must agree.
  */
 function knownDifference(mode: ProxyMode, c: Cluster, t: MatrixTarget, ref: MatrixCell, got: MatrixCell): string | null {
-  if (mode !== 'userspace') return null;
   const [nsName, portName] = t.service.split(':') as [string, string | undefined];
   const svc = c.model.services.find((s) => `${s.namespace}/${s.name}` === nsName)!;
   const port = svc.ports.find((p) => p.name === (portName ?? ''))!;
+  if (mode === 'ipvs') {
+    // kube-proxy.md §3.2: with a Local traffic policy and no local endpoint, the IPVS proxier
+    // falls back to the cluster's endpoints where the iptables one drops.
+    if (t.kind === 'cluster-ip' && svc.internalTrafficPolicy === 'Local' && ref.verdict === 'dropped' && got.verdict === 'delivered') return 'iTP Local falls back';
+    if (t.kind !== 'cluster-ip' && svc.externalTrafficPolicy === 'Local' && ref.verdict === 'dropped' && got.verdict === 'delivered') return 'eTP Local falls back';
+    // External and LoadBalancer IPs sit on every node's kube-ipvs0, and a node answers ARP for
+    // any local address (arp_ignore 0, strictARP off): hosts on the segment reach them directly.
+    if ((t.kind === 'external-ip' || t.kind === 'load-balancer') && ref.reason === 'send-error:EHOSTUNREACH' && got.verdict === 'delivered') return 'VIP bound to kube-ipvs0 answers ARP';
+    return null;
+  }
+  if (mode !== 'userspace') return null;
   // The userspace proxier knows no traffic policies and no source ranges: it proxies to any endpoint.
   if (t.kind === 'cluster-ip' && svc.internalTrafficPolicy === 'Local' && ref.verdict === 'dropped' && got.verdict === 'delivered') return 'iTP Local ignored';
   if (t.kind !== 'cluster-ip' && svc.externalTrafficPolicy === 'Local' && ref.verdict === 'dropped' && got.verdict === 'delivered') return 'eTP Local ignored';

@@ -9,6 +9,7 @@
  * transmitter. UNVERIFIED: this machine's kernel has no IPVS module; everything follows
  * net/netfilter/ipvs/ip_vs_core.c, ip_vs_conn.c, ip_vs_ctl.c and ip_vs_xmit.c.
  */
+import type { IpvsMatchConn } from '../netfilter/xtables/context.js';
 import type { IPv4 } from '../addr/ipv4.js';
 import type { CtRef } from '../conntrack/types.js';
 import { hasPorts, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP, type Skb } from '../packet.js';
@@ -247,6 +248,25 @@ export class IpvsTable {
       if (c.proto === proto && c.caddr === caddr && c.cport === cport && c.vaddr === vaddr && c.vport === vport && c.template === template) {
         if (this.expired(c, now)) { this.unlink(c); return null; }
         return c;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * The connection a packet belongs to, in either direction, for the xt_ipvs match (one counted
+   * look-up). UNVERIFIED: xt_ipvs calls the protocol's conn_out_get; kpath looks in both directions.
+   */
+  connOfPacket(skb: Skb, cost: Cost): IpvsMatchConn | null {
+    cost.ipvsLookups++;
+    const p = skb.pkt;
+    for (const c of this.connections()) {
+      if (c.template || c.proto !== p.proto) continue;
+      const original = c.caddr === p.src && c.cport === p.sport && ((c.daddr === p.dst && c.dport === p.dport) || (c.vaddr === p.dst && c.vport === p.dport));
+      const reply = c.caddr === p.dst && c.cport === p.dport && ((c.daddr === p.src && c.dport === p.sport) || (c.vaddr === p.src && c.vport === p.sport));
+      if (original || reply) {
+        const fwd = c.dest.fwd;
+        return { proto: c.proto, vaddr: c.vaddr, vport: c.vport, method: fwd === 'masq' ? 'masq' : fwd === 'tunnel' ? 'ipip' : 'gate', dir: original ? 'original' : 'reply' };
       }
     }
     return null;

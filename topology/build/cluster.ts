@@ -22,6 +22,8 @@
 import { mustParseCidr, mustParseIPv4, type Cidr, type IPv4 } from '../../datapath/addr/ipv4.js';
 import { makeRoute } from '../../datapath/fib/route.js';
 import { World } from '../../datapath/world.js';
+import type { NetNS } from '../../datapath/netns.js';
+import { assertModelAddresses, wireNodeThroughCni } from './cni.js';
 import { IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP } from '../../datapath/packet.js';
 import type { ClusterModel, ModelNode, ModelPod } from '../model/index.js';
 
@@ -55,7 +57,17 @@ export function hostVethName(podKey: string): string {
   return `veth${(h >>> 0).toString(16).padStart(8, '0')}`;
 }
 
-export function buildCluster(model: ClusterModel, opts: { seed?: number } = {}): BuiltCluster {
+export interface BuildOptions {
+  seed?: number;
+  /**
+   * Wire pods through CNI (kpath's bridge + host-local + portmap plugins over the CNI protocol),
+   * as a runtime does; false wires them directly (the same devices, addresses and routes, made
+   * without the plugins). Default true.
+   */
+  cni?: boolean;
+}
+
+export async function buildCluster(model: ClusterModel, opts: BuildOptions = {}): Promise<BuiltCluster> {
   const world = new World(opts.seed ?? 1);
   const owners = new Map<IPv4, string>();
   const podNetns = new Map<string, string>();
@@ -91,8 +103,22 @@ export function buildCluster(model: ClusterModel, opts: { seed?: number } = {}):
     world.warnings.push(`network plugin ${spec.network.plugin}: its overlay is not modelled yet; nodes route pod ranges directly (host-gw)`);
   }
 
-  for (const node of model.nodes) buildNode(world, model, node, attach);
+  // DEVIATION: Calico's plugins (calico + calico-ipam) are not built yet; a Calico cluster's pods
+  // are wired directly with the addresses its block-affine IPAM would give.
+  const cni = (opts.cni ?? true) && model.spec.network.plugin !== 'calico';
+  for (const node of model.nodes) buildNode(world, model, node, attach, !cni);
   routePodRanges(world, model);
+  for (const node of model.nodes) {
+    const pods = model.pods.filter((p) => p.nodeName === node.name && !p.hostNetwork);
+    if (cni && pods.length > 0) {
+      const attachments = await wireNodeThroughCni(world, model, node, pods);
+      const problems = assertModelAddresses(model, attachments);
+      if (problems.length > 0) throw new Error(`CNI and the cluster model disagree on pod addresses: ${problems.join('; ')}`);
+    } else {
+      for (const pod of pods) buildPod(world, model, pod);
+    }
+    for (const pod of pods) listen(world.netns(`${pod.namespace}/${pod.name}`), pod);
+  }
   for (const pod of model.pods) {
     const key = `${pod.namespace}/${pod.name}`;
     if (pod.nodeName === null) continue;
@@ -100,7 +126,6 @@ export function buildCluster(model: ClusterModel, opts: { seed?: number } = {}):
       podNetns.set(key, pod.nodeName);
       continue;
     }
-    buildPod(world, model, pod);
     podNetns.set(key, key);
     if (pod.podIP !== '') owners.set(mustParseIPv4(pod.podIP), key);
   }
@@ -113,7 +138,7 @@ export function buildCluster(model: ClusterModel, opts: { seed?: number } = {}):
   return { world, model, podNetns, owners };
 }
 
-function buildNode(world: World, model: ClusterModel, node: ModelNode, attach: (ns: string, seg: string, addr: IPv4) => void): void {
+function buildNode(world: World, model: ClusterModel, node: ModelNode, attach: (ns: string, seg: string, addr: IPv4) => void, makeBridge: boolean): void {
   const ns = world.addNetns(node.name, { role: 'node', node: node.name });
   ns.sysctl.set('net.ipv4.ip_forward', '1');
   ns.sysctl.set('net.bridge.bridge-nf-call-iptables', '1');
@@ -121,7 +146,8 @@ function buildNode(world: World, model: ClusterModel, node: ModelNode, attach: (
   attach(node.name, node.segment, mustParseIPv4(node.internalIP));
   const br = model.spec.network.bridge;
   const range = node.ipamRanges[0] ?? node.podCIDRs[0];
-  if (range === undefined) return;
+  // With CNI, the bridge plugin creates the bridge at the node's first pod, as on a real node.
+  if (range === undefined || !makeBridge) return;
   const cidr = mustParseCidr(range);
   ns.addLink({ kind: 'bridge', name: br.name, mtu: br.mtu, fdb: new Map(), nfCallIptables: false, ageingTimeMs: 300_000 });
   ns.setUp(br.name, true);
@@ -140,13 +166,16 @@ function buildPod(world: World, model: ClusterModel, pod: ModelPod): void {
   nodeNs.enslave(hostSide, br.name, { hairpin: br.hairpinMode });
   if (pod.podIP === '') return;
   ns.addAddress('eth0', mustParseIPv4(pod.podIP), range.len);
-  // A pod that declares its ports listens on them (and only them); one that declares none is
-  // taken to listen everywhere.
+  ns.fib.addRoute(makeRoute({ dst: DEFAULT_ROUTE, nexthops: via(range.addr + 1, 'eth0') }));
+}
+
+/** A pod that declares its ports listens on them (and only them); one that declares none is
+ *  taken to listen everywhere. */
+function listen(ns: NetNS, pod: ModelPod): void {
   const ports = pod.containers.flatMap((c) => c.ports ?? []);
   if (ports.length > 0) {
     ns.listeners = ports.map((p) => ({ proto: p.protocol === 'UDP' ? IPPROTO_UDP : p.protocol === 'SCTP' ? IPPROTO_SCTP : IPPROTO_TCP, addr: 0, port: p.containerPort }));
   }
-  ns.fib.addRoute(makeRoute({ dst: DEFAULT_ROUTE, nexthops: via(range.addr + 1, 'eth0') }));
 }
 
 /** Nodes reach the pod ranges of nodes on their own segment directly; the router knows them all. */

@@ -23,7 +23,7 @@ import type { ProxyMode } from '../model/types.js';
 
 export const SNAPSHOT_FORMAT = 'kpath-snapshot/1';
 
-interface NetnsRecord {
+export interface NetnsRecord {
   name: string;
   info: NamespaceInfo;
   links: (Omit<Link, 'fdb'> & { fdb?: [string, unknown][] })[];
@@ -52,7 +52,8 @@ interface SnapshotRecord {
 
 export class SnapshotError extends Error {}
 
-function netnsRecord(world: World, name: string): NetnsRecord {
+/** One namespace's whole state as plain data (also used to move a namespace between worlds). */
+export function netnsRecord(world: World, name: string): NetnsRecord {
   const ns = world.netns(name);
   const links = [...ns.links.values()].map((l) => (l.kind === 'bridge' || l.kind === 'vxlan' ? { ...l, fdb: [...l.fdb.entries()] } : { ...l }));
   return {
@@ -87,13 +88,29 @@ export function encodeSnapshot(cluster: Cluster): Uint8Array {
   return encode(rec);
 }
 
-function restoreNetns(world: World, r: NetnsRecord): void {
-  const ns = world.addNetns(r.name, r.info);
+export interface RestoreNetnsOptions {
+  /** The namespace's name in the new world (default: its recorded name). */
+  name?: string;
+  info?: NamespaceInfo;
+  /** Renames the namespaces veth peers live in (when moving between worlds). */
+  peerNetns?: (name: string) => string;
+  /** Renames a veth peer device (given the peer's original namespace and name). */
+  peerName?: (netns: string, name: string) => string;
+}
+
+/** Recreates a recorded namespace in `world`. */
+export function restoreNetns(world: World, r: NetnsRecord, opts: RestoreNetnsOptions = {}): void {
+  const ns = world.addNetns(opts.name ?? r.name, opts.info ?? r.info);
+  const rename = opts.peerNetns ?? ((n: string) => n);
   for (const [k, v] of r.sysctls) ns.sysctl.set(k, v);
   for (const l of r.links) {
     if (l.name === 'lo') continue;
     const { up, master, hairpin, learning, fdb, ...rest } = l as Link & { fdb?: [string, never][] };
     const spec = { ...rest, ...(fdb ? { fdb: new Map(fdb) } : {}) } as unknown as LinkSpec;
+    if (spec.kind === 'veth') {
+      if (opts.peerName) spec.peerName = opts.peerName(spec.peerNetns, spec.peerName);
+      spec.peerNetns = rename(spec.peerNetns);
+    }
     ns.addLink(spec);
     void up; void master; void hairpin; void learning;
   }

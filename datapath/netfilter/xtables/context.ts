@@ -27,6 +27,21 @@ export interface XtNamespaceView {
   primaryAddress(dev: string): IPv4 | null;
   /** Source address the kernel would pick to reach dst out of dev (inet_select_addr / route lookup). */
   selectSource(dst: IPv4, dev: string | null): IPv4 | null;
+  /** skb->ipvs_property: IPVS handled this packet (xt_ipvs --ipvs). Absent: no IPVS here. */
+  ipvsProperty?(skb: Skb): boolean;
+  /** The IPVS connection the packet belongs to, for xt_ipvs (counts one IPVS look-up). */
+  ipvsConn?(skb: Skb, cost: Cost): IpvsMatchConn | null;
+}
+
+/** What xt_ipvs reads of an IPVS connection. */
+export interface IpvsMatchConn {
+  proto: number;
+  vaddr: IPv4;
+  vport: number;
+  /** Forwarding method: masq (NAT), gate (direct routing), ipip (tunnel). */
+  method: 'masq' | 'gate' | 'ipip';
+  /** The packet's direction in the connection. */
+  dir: 'original' | 'reply';
 }
 
 /** ipset look-ups for the `set` match and SET target. */

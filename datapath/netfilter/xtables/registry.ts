@@ -29,6 +29,7 @@ import { physdev } from './match/physdev.js';
 import { limit } from './match/limit.js';
 import { socket } from './match/socket.js';
 import { nfacct } from './match/nfacct.js';
+import { ipvs } from './match/ipvs.js';
 import { mac } from './match/mac.js';
 import { iprange } from './match/iprange.js';
 import { length } from './match/length.js';
@@ -63,6 +64,7 @@ export const MATCHES: Record<string, MatchModule<any>> = {
   limit,
   socket,
   nfacct,
+  ipvs,
   mac,
   iprange,
   length,

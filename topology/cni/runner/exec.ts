@@ -34,6 +34,12 @@ export interface ExecOptions {
   /** Extra variables on top of process.env (e.g. KPATH_CNI_HOST). */
   extraEnv?: Record<string, string>;
   timeoutMs?: number;
+  /**
+   * Runs the plugin in this process instead of spawning it: given the binary's path, the full
+   * environment and stdin, return what the process would have printed and its exit code. Used when
+   * kpath wires its own clusters with its own plugins (same protocol, no process start-up).
+   */
+  inProcess?: (file: string, env: Record<string, string>, stdin: string) => { stdout: string; stderr: string; code: number };
 }
 
 /** An error object a plugin printed (spec §5 Error), or one the runner made when there was none. */
@@ -135,6 +141,10 @@ function runOnce(file: string, env: Record<string, string>, stdin: string, opts:
  */
 export async function execPlugin(file: string, cni: CniEnv, stdin: string, opts: ExecOptions = {}): Promise<ExecOutcome> {
   const env = buildEnv(cni, opts.extraEnv);
+  if (opts.inProcess !== undefined) {
+    const r = opts.inProcess(file, env, stdin);
+    return { exitCode: r.code, signal: null, timedOut: false, stdout: r.stdout, stderr: r.stderr };
+  }
   for (let attempt = 0; ; attempt++) {
     const r = await runOnce(file, env, stdin, opts);
     if (r.spawnError?.code === 'ETXTBSY' && attempt < 4) {
