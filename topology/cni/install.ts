@@ -5,7 +5,7 @@
  * - from a built package (dist/, an npm install or a built checkout): the compiled .js;
  * - from a checkout run through tsx (no build): the .ts source, loaded with tsx's ESM hook.
  */
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { LAUNCHER_MARK, PLUGIN_TYPES } from './plugins/index.js';
@@ -17,10 +17,33 @@ export interface InstallOptions {
   types?: readonly string[];
 }
 
-function entryPoint(from: 'auto' | 'dist' | 'source'): { path: string; ts: boolean } {
+/**
+ * Whether the compiled tree (dist/, made by `npm run build` and by `npm ci`'s prepare) is at least
+ * as new as every TypeScript source: then a launcher started from the sources may load the compiled
+ * plugins, which start several times faster than through a TypeScript loader.
+ */
+function distIsFresh(root: string): boolean {
+  const built = join(root, 'dist', 'topology', 'cni', 'plugins', 'registry.js');
+  if (!existsSync(built)) return false;
+  const builtAt = statSync(built).mtimeMs;
+  const newer = (dir: string): boolean => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) {
+        if (newer(p)) return true;
+      } else if (e.name.endsWith('.ts') && !e.name.endsWith('.test.ts') && statSync(p).mtimeMs > builtAt) return true;
+    }
+    return false;
+  };
+  return !['datapath', 'modes', 'topology'].some((d) => existsSync(join(root, d)) && newer(join(root, d)));
+}
+
+function entryPoint(requested: 'auto' | 'dist' | 'source'): { path: string; ts: boolean } {
+  let from = requested;
   const here = fileURLToPath(import.meta.url);
   const runningTs = here.endsWith('.ts');
   const pluginsDir = join(dirname(here), 'plugins');
+  if (from === 'auto' && runningTs && distIsFresh(resolve(dirname(here), '..', '..'))) from = 'dist';
   if (from === 'source' || (from === 'auto' && runningTs)) {
     // From dist/topology/cni/ the sources sit three levels up plus the same path.
     const src = runningTs ? join(pluginsDir, 'registry.ts') : resolve(dirname(here), '..', '..', '..', 'topology', 'cni', 'plugins', 'registry.ts');

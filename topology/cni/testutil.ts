@@ -49,7 +49,8 @@ export function execPlugin(path: string, env: Record<string, string>, stdin: str
 export function makeBed(): Bed {
   const root = mkdtempSync(join(tmpdir(), 'kpt-cni-'));
   const bin = join(root, 'bin');
-  installPlugins(bin, { from: 'source' });
+  // 'auto': the compiled plugins when the build is fresh (CI builds in npm ci), else the sources.
+  installPlugins(bin, { from: 'auto' });
   const hostDir = join(root, 'host');
   const host = EmulatedHost.open(hostDir);
   const bed: Bed = {

@@ -12,7 +12,7 @@ const dir = mkdtempSync(join(tmpdir(), 'kpath-conformance-test-'));
 installTestPlugins(dir);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const ipamConf = (type: string) => ({ cniVersion: '1.0.0', name: 'kpath-conformance', type, ipam: { type, subnet: '10.40.0.0/24', dataDir: '@STATE@/ipam' } });
+const ipamConf = (type: string) => ({ cniVersion: '1.0.0', name: 'kpath-conformance', type, ipam: { type, subnet: '10.40.0.0/27', dataDir: '@STATE@/ipam' } }); // small enough for the exhaustion check to fill quickly, large enough for C39's 16 concurrent ADDs
 
 /** id → status for every check that did not pass or skip. */
 function flagged(r: ConformanceReport): Record<string, string> {
