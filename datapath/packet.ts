@@ -92,10 +92,16 @@ export function hasPorts(proto: number): boolean {
 
 /** A deep copy: packets are copied where Linux would hand a different skb (veth, tunnels, replies). */
 export function clonePacket(p: Packet): Packet {
-  const c: Packet = { ...p };
-  if (p.quoted) c.quoted = clonePacket(p.quoted);
-  if (p.inner) c.inner = clonePacket(p.inner);
-  if (p.encap) c.encap = { ...p.encap };
+  // Field by field (one hidden class for every copy, unlike a spread); the optional parts only
+  // when the packet has them, so a copy has the same keys as its original.
+  const c: Packet = {
+    src: p.src, dst: p.dst, proto: p.proto, sport: p.sport, dport: p.dport, tcpFlags: p.tcpFlags,
+    icmpType: p.icmpType, icmpCode: p.icmpCode, ttl: p.ttl, tos: p.tos, length: p.length, df: p.df,
+  };
+  if ('quoted' in p) c.quoted = p.quoted ? clonePacket(p.quoted) : p.quoted;
+  if ('mtu' in p) c.mtu = p.mtu;
+  if ('inner' in p) c.inner = p.inner ? clonePacket(p.inner) : p.inner;
+  if ('encap' in p) c.encap = p.encap ? { ...p.encap } : p.encap;
   return c;
 }
 
@@ -140,8 +146,8 @@ export interface Skb {
   locallyGenerated: boolean;
 }
 
-export function newSkb(pkt: Packet, init: Partial<Skb> = {}): Skb {
-  return {
+export function newSkb(pkt: Packet, init?: Partial<Skb>): Skb {
+  const skb: Skb = {
     pkt,
     mark: 0,
     iif: null,
@@ -154,6 +160,8 @@ export function newSkb(pkt: Packet, init: Partial<Skb> = {}): Skb {
     nfTrace: false,
     socketMark: 0,
     locallyGenerated: false,
-    ...init,
   };
+  // Object.assign keeps the record's one shape where a spread in the literal would not.
+  if (init !== undefined) Object.assign(skb, init);
+  return skb;
 }

@@ -95,7 +95,11 @@ export class Conntrack {
   /** The hash table: tuple nodes (both directions of every confirmed entry) by bucket. */
   private readonly table: ChainTable<TupleHash>;
   /** Confirmed entries in insertion order (conntrack -L order; see DEVIATION in format.ts). */
-  private readonly confirmed = new Set<CtEntry>();
+  // A list threaded through the entries (prevConfirmed/nextConfirmed) rather than a Set: adding an
+  // object to a Set gives it an identity hash, a large share of a first packet's cost.
+  private confirmedHead: CtEntry | null = null;
+  private confirmedTail: CtEntry | null = null;
+  private confirmedCount = 0;
   /** nf_nat_bysource: source-NATed entries by original (src, sport, proto). */
   private readonly bysource: ChainTable<BySourceNode>;
   /** The table's hash seed (nf_conntrack_hash_rnd), drawn once from the world's Rng. */
@@ -135,7 +139,14 @@ export class Conntrack {
 
   /** Number of confirmed entries (net.netfilter.nf_conntrack_count). */
   get count(): number {
-    return this.confirmed.size;
+    return this.confirmedCount;
+  }
+
+  /** The confirmed entries in insertion order, as an array (safe to unlink while iterating it). */
+  private confirmedList(): CtEntry[] {
+    const out: CtEntry[] = [];
+    for (let e = this.confirmedHead; e !== null; e = e.nextConfirmed) out.push(e);
+    return out;
   }
 
   /** hash_conntrack_raw over the tuple's fields, taken as numbers (nothing allocated per lookup). */
@@ -184,13 +195,21 @@ export class Conntrack {
     e.hashOrig = this.insertNode(e.orig, e, 'original');
     // A clash entry is only found by its original tuple.
     e.hashReply = e.natClash ? null : this.insertNode(e.reply, e, 'reply');
-    this.confirmed.add(e);
+    e.prevConfirmed = this.confirmedTail;
+    e.nextConfirmed = null;
+    if (this.confirmedTail === null) this.confirmedHead = e; else this.confirmedTail.nextConfirmed = e;
+    this.confirmedTail = e;
+    this.confirmedCount++;
     if (e.status.srcNat || e.status.srcNatDone) this.addBySource(e);
   }
 
   private unlink(e: CtEntry): void {
     e.dying = true; // an unconfirmed entry killed now is never inserted (confirm skips dying entries)
-    if (!this.confirmed.delete(e)) return;
+    if (e.hashOrig === null) return; // not in the table (link always sets hashOrig)
+    if (e.prevConfirmed === null) this.confirmedHead = e.nextConfirmed; else e.prevConfirmed.nextConfirmed = e.nextConfirmed;
+    if (e.nextConfirmed === null) this.confirmedTail = e.prevConfirmed; else e.nextConfirmed.prevConfirmed = e.prevConfirmed;
+    e.prevConfirmed = e.nextConfirmed = null;
+    this.confirmedCount--;
     if (e.hashOrig !== null) { this.table.remove(e.hashOrig); e.hashOrig = null; }
     if (e.hashReply !== null) { this.table.remove(e.hashReply); e.hashReply = null; }
     if (e.bysource !== null) { this.bysource.remove(e.bysource); e.bysource = null; }
@@ -266,6 +285,8 @@ export class Conntrack {
       hashOrig: null,
       hashReply: null,
       bysource: null,
+      prevConfirmed: null,
+      nextConfirmed: null,
     };
   }
 
@@ -623,7 +644,7 @@ export class Conntrack {
   /** Confirmed, unexpired entries (conntrack -L). */
   entries(): ConntrackEntry[] {
     const now = this.clock.now();
-    return [...this.confirmed].filter((e) => e.expires > now);
+    return this.confirmedList().filter((e) => e.expires > now);
   }
 
   /** The entry holding this tuple in either direction (conntrack -G). */
@@ -640,7 +661,7 @@ export class Conntrack {
   /** Deletes every entry the predicate selects (conntrack -D, kube-proxy's stale UDP clean-up). */
   delete(predicate: (e: ConntrackEntry) => boolean): number {
     let n = 0;
-    for (const e of [...this.confirmed]) {
+    for (const e of this.confirmedList()) {
       if (predicate(e)) { this.unlink(e); n++; }
     }
     return n;
@@ -648,7 +669,7 @@ export class Conntrack {
 
   /** conntrack -F */
   flush(): void {
-    for (const e of [...this.confirmed]) this.unlink(e);
+    for (const e of this.confirmedList()) this.unlink(e);
   }
 
   /** The gc worker: reap every expired entry. Returns how many went. */

@@ -25,6 +25,9 @@ export interface CtEntry extends ConntrackEntry {
   hashReply: TupleHash | null;
   /** The entry's node in nf_nat_bysource while it is there (ct->nat_bysource). */
   bysource: BySourceNode | null;
+  /** Neighbours in the table's list of confirmed entries (insertion order, conntrack -L). */
+  prevConfirmed: CtEntry | null;
+  nextConfirmed: CtEntry | null;
 }
 
 /** An entry's place in nf_nat_bysource, chained by the hash of its original source. */

@@ -196,7 +196,12 @@ function peerMac(f: Flight, port: Link): string | null {
  * and forwarded ones FORWARD and POSTROUTING (br_nf_forward_ip, br_nf_post_routing).
  */
 function bridgeInput(f: Flight, ns: NetNS, br: BridgeLink, port: Link, frame: Frame): void {
-  if (port.learning) br.fdb.set(frame.srcMac, { mac: frame.srcMac, port: port.name, permanent: false, updated: ns.clock.now() });
+  if (port.learning) {
+    // br_fdb_update: an entry already learnt on this port only has its timestamp refreshed.
+    const known = br.fdb.get(frame.srcMac);
+    if (known !== undefined && known.port === port.name && !known.permanent && known.mac === frame.srcMac && !('dst' in known)) known.updated = ns.clock.now();
+    else br.fdb.set(frame.srcMac, { mac: frame.srcMac, port: port.name, permanent: false, updated: ns.clock.now() });
+  }
   const nfCall = ns.sysctl.bridgeNfCallIptables || br.nfCallIptables;
   const skb = newSkb(frame.pkt, { iif: br.name, physIn: port.name, bridged: true });
   let dstMac = frame.dstMac;

@@ -8,7 +8,7 @@ import { BUILTIN_CHAINS, TABLES, type Hook, type HookVerdict, type TableName } f
 import type { XtContext } from './context.js';
 import { LineSyntaxError, parseCommandLine } from './syntax.js';
 import { buildRule, RuleError, saveRule, saveRuleOptions, type BuildEnv, type Rule } from './rule.js';
-import type { OptionArg } from './module.js';
+import type { OptionArg, TargetModule } from './module.js';
 import { walk, type Chain, type Policy } from './evaluate.js';
 
 export type { Chain, Policy } from './evaluate.js';
@@ -83,7 +83,23 @@ function newChain(name: string, builtin: boolean): Chain {
 }
 
 /** Where each rule came from, for errors found at COMMIT (loops, missing chains, hooks). */
-type Origins = Map<Rule, { line: number; col: number }>;
+class Origins {
+  // Two parallel lists, not a Map keyed by rule: only an error at COMMIT ever asks, and then a
+  // search is cheap, while a Map entry per rule was a real share of a bulk load.
+  private readonly rules: Rule[] = [];
+  private readonly lines: number[] = [];
+
+  add(r: Rule, line: number): void {
+    this.rules.push(r);
+    this.lines.push(line);
+  }
+
+  /** The line the rule was built from (the latest when a rule object were added twice). */
+  get(r: Rule): { line: number; col: number } | undefined {
+    const i = this.rules.lastIndexOf(r);
+    return i < 0 ? undefined : { line: this.lines[i]!, col: 1 };
+  }
+}
 
 export class XtablesRuleset {
   private readonly byName = new Map<TableName, XtTable>();
@@ -114,7 +130,7 @@ export class XtablesRuleset {
     const staged = new Map<TableName, XtTable>();
     let cur: XtTable | null = null;
     let curLine = 0;
-    let origins: Origins = new Map();
+    let origins = new Origins();
     let rules = 0;
     let env: RestoreEnv | null = null;
     const fail = (line: number, col: number, expected: string, message: string): never => {
@@ -141,7 +157,7 @@ export class XtablesRuleset {
         const base = staged.get(name) ?? this.byName.get(name);
         cur = opts.noflush && base !== undefined ? base.clone() : XtTable.fresh(name);
         curLine = lineNo;
-        origins = new Map();
+        origins = new Origins();
         continue;
       }
       if (cur === null) fail(lineNo, k + 1, 'a table (*filter)', 'no table specified before this line');
@@ -244,7 +260,7 @@ export class XtablesRuleset {
         r!.pkts = pk;
         r!.bytes = by;
       }
-      origins.set(r!, { line: lineNo, col: 1 });
+      origins.add(r!, lineNo);
       return r!;
     };
     switch (cmd.command) {
@@ -340,51 +356,102 @@ export class XtablesRuleset {
    */
   private validate(t: XtTable, origins: Origins, file: string, commitLine: number): void {
     const where = (r: Rule): { line: number; col: number } => origins.get(r) ?? { line: commitLine, col: 1 };
+    // Chains by integer id (t.chains order); every jump as (target id, rule) in one flat list,
+    // chain i's jumps at [jumpStart[i], jumpStart[i + 1]).
+    const chains: Chain[] = [];
+    const idOf = new Map<string, number>();
     for (const c of t.chains.values()) {
-      for (const r of c.rules) {
-        if (r.target.kind === 'jump' && !t.chains.has(r.target.chain)) {
+      idOf.set(c.name, chains.length);
+      chains.push(c);
+    }
+    const n = chains.length;
+    const jumpStart = new Int32Array(n + 1);
+    const jumpTo: number[] = [];
+    const jumpRule: Rule[] = [];
+    for (let i = 0; i < n; i++) {
+      const c = chains[i]!;
+      jumpStart[i] = jumpTo.length;
+      const rules = c.rules;
+      for (let k = 0; k < rules.length; k++) {
+        const r = rules[k]!;
+        if (r.target.kind !== 'jump') continue;
+        const to = idOf.get(r.target.chain);
+        if (to === undefined) {
           const w = where(r);
           throw new XtablesSyntaxError(file, w.line, w.col, 'an existing chain', `chain '${r.target.chain}' does not exist (jump from ${c.name})`);
         }
+        jumpTo.push(to);
+        jumpRule.push(r);
       }
     }
-    // Which built-in hooks reach each chain; a back edge during the walk is a loop.
-    const hooksOf = new Map<string, Set<string>>();
-    const state = new Map<string, 1 | 2>();
-    const visit = (c: Chain, hook: string): void => {
-      let hs = hooksOf.get(c.name);
-      if (hs === undefined) hooksOf.set(c.name, (hs = new Set()));
-      hs.add(hook);
-      state.set(c.name, 1);
-      for (const r of c.rules) {
-        if (r.target.kind !== 'jump') continue;
-        const next = t.chains.get(r.target.chain)!;
-        const s = state.get(next.name);
-        if (s === 1) {
-          const w = where(r);
-          throw new XtablesSyntaxError(file, w.line, w.col, 'no chain loop', `chain loop: ${c.name} -> ${next.name} closes a cycle (ELOOP, Too many levels of symbolic links)`);
+    jumpStart[n] = jumpTo.length;
+    // Which built-in hooks reach each chain, as bits in BUILTIN_CHAINS order (the last bit: reached
+    // only from a chain no hook reaches); a back edge during the depth-first walk is a loop.
+    const builtins = BUILTIN_CHAINS[t.name];
+    const NO_HOOK = 1 << builtins.length;
+    const hooks = new Uint8Array(n);
+    const onStack = new Uint8Array(n);
+    const stackChain = new Int32Array(n);
+    const stackNext = new Int32Array(n);
+    const visit = (root: number, bit: number): void => {
+      hooks[root]! |= bit;
+      onStack[root] = 1;
+      let sp = 0;
+      stackChain[0] = root;
+      stackNext[0] = jumpStart[root]!;
+      while (sp >= 0) {
+        const c = stackChain[sp]!;
+        const j = stackNext[sp]!;
+        if (j === jumpStart[c + 1]) {
+          onStack[c] = 0;
+          sp--;
+          continue;
         }
-        if (!(hooksOf.get(next.name)?.has(hook) ?? false)) visit(next, hook);
+        stackNext[sp] = j + 1;
+        const next = jumpTo[j]!;
+        if (onStack[next] === 1) {
+          const w = where(jumpRule[j]!);
+          throw new XtablesSyntaxError(file, w.line, w.col, 'no chain loop', `chain loop: ${chains[c]!.name} -> ${chains[next]!.name} closes a cycle (ELOOP, Too many levels of symbolic links)`);
+        }
+        if ((hooks[next]! & bit) === 0) {
+          hooks[next]! |= bit;
+          onStack[next] = 1;
+          sp++;
+          stackChain[sp] = next;
+          stackNext[sp] = jumpStart[next]!;
+        }
       }
-      state.delete(c.name);
     };
-    for (const h of BUILTIN_CHAINS[t.name]) visit(t.chains.get(h)!, h);
+    for (let h = 0; h < builtins.length; h++) visit(idOf.get(builtins[h]!)!, 1 << h);
     // Loops among chains no built-in chain reaches are refused too (the kernel checks every chain).
-    for (const c of t.chains.values()) if (!hooksOf.has(c.name)) visit(c, '');
-    for (const c of t.chains.values()) {
-      const hooks = [...(hooksOf.get(c.name) ?? [])].filter((h) => h !== '');
+    for (let i = 0; i < n; i++) if (hooks[i] === 0) visit(i, NO_HOOK);
+    // Targets limited to some tables/hooks: each module's limits worked out once.
+    const limits = new Map<TargetModule<unknown>, { tableOk: boolean; hookList: string[]; hookBits: number }>();
+    for (let i = 0; i < n; i++) {
+      const c = chains[i]!;
       for (const r of c.rules) {
         if (r.target.kind !== 'module' || r.target.module.tables === undefined || r.target.module.tables.length === 0) continue;
-        const allowed = r.target.module.tables;
-        const name = r.target.module.name;
-        const tableOk = allowed.some((a) => a === t.name || a.startsWith(t.name + ':'));
-        const w = where(r);
-        if (!tableOk) throw new XtablesSyntaxError(file, w.line, w.col, `table ${allowed.join(', ')}`, `${name} target: only valid in ${[...new Set(allowed.map((a) => a.split(':')[0]))].join('/')} table, not ${t.name}`);
-        const hookList = allowed.filter((a) => a.startsWith(t.name + ':')).map((a) => a.slice(t.name.length + 1));
-        if (hookList.length === 0) continue;
-        const bad = hooks.filter((h) => !hookList.includes(h));
-        if (bad.length > 0) {
-          throw new XtablesSyntaxError(file, w.line, w.col, `hooks ${hookList.join('/')}`, `${name} target: used from hooks ${bad.join('/')}, but only usable from ${hookList.join('/')}`);
+        const module = r.target.module;
+        const allowed = module.tables!;
+        const name = module.name;
+        let lim = limits.get(module);
+        if (lim === undefined) {
+          const hookList = allowed.filter((a) => a.startsWith(t.name + ':')).map((a) => a.slice(t.name.length + 1));
+          let hookBits = 0;
+          for (let h = 0; h < builtins.length; h++) if (hookList.includes(builtins[h]!)) hookBits |= 1 << h;
+          lim = { tableOk: allowed.some((a) => a === t.name || a.startsWith(t.name + ':')), hookList, hookBits };
+          limits.set(module, lim);
+        }
+        if (!lim.tableOk) {
+          const w = where(r);
+          throw new XtablesSyntaxError(file, w.line, w.col, `table ${allowed.join(', ')}`, `${name} target: only valid in ${[...new Set(allowed.map((a) => a.split(':')[0]))].join('/')} table, not ${t.name}`);
+        }
+        if (lim.hookList.length === 0) continue;
+        const badBits = hooks[i]! & (NO_HOOK - 1) & ~lim.hookBits;
+        if (badBits !== 0) {
+          const w = where(r);
+          const bad = builtins.filter((_, h) => (badBits & (1 << h)) !== 0);
+          throw new XtablesSyntaxError(file, w.line, w.col, `hooks ${lim.hookList.join('/')}`, `${name} target: used from hooks ${bad.join('/')}, but only usable from ${lim.hookList.join('/')}`);
         }
       }
     }

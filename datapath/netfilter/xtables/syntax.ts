@@ -47,9 +47,16 @@ interface Tok {
   quoted: boolean;
 }
 
-/** Splits a line into tokens (see the module comment); `col` is 1-based. */
-export function tokenize(line: string): Tok[] {
-  const out: Tok[] = [];
+// The tokens of the line being parsed, in reusable arrays (one line at a time, never re-entered):
+// a bulk load scans hundreds of thousands of tokens, and an object per token was mostly garbage.
+const tokKind: Kind[] = [];
+const tokText: string[] = [];
+const tokCol: number[] = [];
+const tokQuoted: boolean[] = [];
+
+/** Scans a line into the token arrays (see the module comment); returns the token count. */
+function scan(line: string): number {
+  let count = 0;
   const n = line.length;
   let i = 0;
   while (i < n) {
@@ -82,7 +89,11 @@ export function tokenize(line: string): Tok[] {
       if (i < n && line.charCodeAt(i) !== 32 && line.charCodeAt(i) !== 9) {
         throw new LineSyntaxError(i + 1, 'whitespace', 'expected whitespace after a quoted string');
       }
-      out.push({ kind: Kind.Word, text, col: start + 1, quoted: true });
+      tokKind[count] = Kind.Word;
+      tokText[count] = text;
+      tokCol[count] = start + 1;
+      tokQuoted[count] = true;
+      count++;
       continue;
     }
     while (i < n) {
@@ -91,15 +102,26 @@ export function tokenize(line: string): Tok[] {
       if (q === 34) throw new LineSyntaxError(i + 1, 'whitespace before "', 'a quote may only start a word');
       i++;
     }
-    const text = line.slice(start, i);
     let kind = Kind.Word;
-    if (text === '!') kind = Kind.Bang;
-    else if (c === 45 && text.length >= 2) {
-      const d = text.charCodeAt(1);
+    if (i - start === 1 && c === 33) kind = Kind.Bang;
+    else if (c === 45 && i - start >= 2) {
+      const d = line.charCodeAt(start + 1);
       if (d === 45 || (d >= 65 && d <= 90) || (d >= 97 && d <= 122)) kind = Kind.Flag;
     }
-    out.push({ kind, text, col: start + 1, quoted: false });
+    tokKind[count] = kind;
+    tokText[count] = line.slice(start, i);
+    tokCol[count] = start + 1;
+    tokQuoted[count] = false;
+    count++;
   }
+  return count;
+}
+
+/** Splits a line into tokens (see the module comment); `col` is 1-based. */
+export function tokenize(line: string): Tok[] {
+  const n = scan(line);
+  const out: Tok[] = [];
+  for (let i = 0; i < n; i++) out.push({ kind: tokKind[i]!, text: tokText[i]!, col: tokCol[i]!, quoted: tokQuoted[i]! });
   return out;
 }
 
@@ -118,75 +140,75 @@ function describe(t: Tok | undefined): string {
 
 /** Parses one command line of an iptables-restore table block. `lineNo` goes into each OptionArg. */
 export function parseCommandLine(line: string, lineNo: number): CommandLine {
-  const toks = tokenize(line);
-  const first = toks[0];
-  const command = first !== undefined && first.kind === Kind.Flag ? COMMANDS[first.text] : undefined;
+  const count = scan(line);
+  // The token at i, as tokenize would give it (only built for error messages).
+  const tok = (i: number): Tok | undefined =>
+    i < count ? { kind: tokKind[i]!, text: tokText[i]!, col: tokCol[i]!, quoted: tokQuoted[i]! } : undefined;
+  const colAt = (i: number): number => (i < count ? tokCol[i]! : line.length + 1);
+  const isNumAt = (i: number): boolean => i < count && isNum(tok(i));
+  const command = count > 0 && tokKind[0] === Kind.Flag ? COMMANDS[tokText[0]!] : undefined;
   if (command === undefined) {
-    throw new LineSyntaxError(first?.col ?? 1, 'a command (-A, -I, -D, -R, -N, -X, -F, -Z, -P)', `unknown command ${describe(first)}`);
+    throw new LineSyntaxError(count > 0 ? tokCol[0]! : 1, 'a command (-A, -I, -D, -R, -N, -X, -F, -Z, -P)', `unknown command ${describe(tok(0))}`);
   }
   const res: CommandLine = { command, chain: null, num: null, policy: null, options: [] };
   let p = 1;
-  const chainTok = toks[p];
   const chainOptional = command === '-X' || command === '-F' || command === '-Z';
-  if (chainTok === undefined || chainTok.kind !== Kind.Word) {
-    if (chainOptional && chainTok === undefined) return res;
-    throw new LineSyntaxError(chainTok?.col ?? line.length + 1, 'a chain name', `expected a chain name after ${first!.text}, got ${describe(chainTok)}`);
+  if (p >= count || tokKind[p] !== Kind.Word) {
+    if (chainOptional && p >= count) return res;
+    throw new LineSyntaxError(colAt(p), 'a chain name', `expected a chain name after ${tokText[0]!}, got ${describe(tok(p))}`);
   }
-  res.chain = chainTok.text;
+  res.chain = tokText[p]!;
   p++;
   const endOfLine = (what: string): CommandLine => {
-    const extra = toks[p];
-    if (extra !== undefined) throw new LineSyntaxError(extra.col, 'end of line', `unexpected ${describe(extra)} after ${what}`);
+    if (p < count) throw new LineSyntaxError(tokCol[p]!, 'end of line', `unexpected ${describe(tok(p))} after ${what}`);
     return res;
   };
   switch (command) {
     case '-N': case '-X': case '-F': case '-Z':
       return endOfLine('the chain name');
     case '-P': {
-      const pol = toks[p];
-      if (pol === undefined || pol.kind !== Kind.Word) throw new LineSyntaxError(pol?.col ?? line.length + 1, 'a policy', `expected a policy, got ${describe(pol)}`);
-      res.policy = pol.text;
+      if (p >= count || tokKind[p] !== Kind.Word) throw new LineSyntaxError(colAt(p), 'a policy', `expected a policy, got ${describe(tok(p))}`);
+      res.policy = tokText[p]!;
       p++;
       return endOfLine('the policy');
     }
     case '-I':
-      if (isNum(toks[p])) res.num = Number(toks[p++]!.text);
+      if (isNumAt(p)) res.num = Number(tokText[p++]!);
       break;
     case '-D':
-      if (isNum(toks[p])) {
-        res.num = Number(toks[p++]!.text);
+      if (isNumAt(p)) {
+        res.num = Number(tokText[p++]!);
         return endOfLine('the rule number');
       }
       break;
     case '-R':
-      if (!isNum(toks[p])) throw new LineSyntaxError(toks[p]?.col ?? line.length + 1, 'a rule number', `expected a rule number, got ${describe(toks[p])}`);
-      res.num = Number(toks[p++]!.text);
+      if (!isNumAt(p)) throw new LineSyntaxError(colAt(p), 'a rule number', `expected a rule number, got ${describe(tok(p))}`);
+      res.num = Number(tokText[p++]!);
       break;
     case '-A':
       break;
   }
   // Option groups: [!] --flag [!] value...
-  while (p < toks.length) {
-    let t = toks[p]!;
+  while (p < count) {
     let negated = false;
-    if (t.kind === Kind.Bang) {
+    if (tokKind[p] === Kind.Bang) {
       negated = true;
-      t = toks[++p]!;
-      if (t === undefined || t.kind !== Kind.Flag) {
-        throw new LineSyntaxError(t?.col ?? line.length + 1, 'an option after "!"', `expected an option after "!", got ${describe(t)}`);
+      ++p;
+      if (p >= count || tokKind[p] !== Kind.Flag) {
+        throw new LineSyntaxError(colAt(p), 'an option after "!"', `expected an option after "!", got ${describe(tok(p))}`);
       }
     }
-    if (t.kind !== Kind.Flag) throw new LineSyntaxError(t.col, 'an option', `unexpected argument ${describe(t)}: expected an option`);
+    if (tokKind[p] !== Kind.Flag) throw new LineSyntaxError(tokCol[p]!, 'an option', `unexpected argument ${describe(tok(p))}: expected an option`);
+    const opt: OptionArg = { flag: tokText[p]!, negated, values: [], line: lineNo, col: tokCol[p]! };
     p++;
-    const opt: OptionArg = { flag: t.text, negated, values: [], line: lineNo, col: t.col };
     // `--opt ! value` (intrapositioned): the `!` belongs to this option only when a value follows;
     // otherwise it negates the next option.
-    if (toks[p]?.kind === Kind.Bang && toks[p + 1]?.kind === Kind.Word) {
-      if (negated) throw new LineSyntaxError(toks[p]!.col, 'a value', 'multiple "!" flags not allowed');
+    if (p + 1 < count && tokKind[p] === Kind.Bang && tokKind[p + 1] === Kind.Word) {
+      if (negated) throw new LineSyntaxError(tokCol[p]!, 'a value', 'multiple "!" flags not allowed');
       opt.negated = true;
       p++;
     }
-    while (p < toks.length && toks[p]!.kind === Kind.Word) opt.values.push(toks[p++]!.text);
+    while (p < count && tokKind[p] === Kind.Word) opt.values.push(tokText[p++]!);
     res.options.push(opt);
   }
   return res;
