@@ -3,6 +3,7 @@
  * cniVersion means 0.1.0; a version is up to three numeric parts; anything else fails to decode.
  */
 import { CniError, ERR } from './errors.js';
+import { compareSplit, splitVersion } from '../version.js';
 
 /** What kpath's plugins speak: every version of the reference plugins, plus 1.1.0 (GC, STATUS). */
 export const SUPPORTED_VERSIONS = ['0.1.0', '0.2.0', '0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'] as const;
@@ -11,19 +12,13 @@ export const CURRENT_VERSION = '1.1.0';
 export type Version = [number, number, number];
 
 export function parseVersion(v: string): Version {
-  const parts = v.split('.');
-  if (parts.length > 3 || parts.some((p) => !/^\d+$/.test(p))) {
-    throw new CniError(ERR.decodingFailure, 'decoding version from network config', `invalid version "${v}"`);
-  }
-  const n = parts.map(Number);
-  return [n[0] ?? 0, n[1] ?? 0, n[2] ?? 0];
+  const n = splitVersion(v);
+  if (n === null) throw new CniError(ERR.decodingFailure, 'decoding version from network config', `invalid version "${v}"`);
+  return n;
 }
 
 export function compareVersions(a: string, b: string): number {
-  const x = parseVersion(a);
-  const y = parseVersion(b);
-  for (let i = 0; i < 3; i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
-  return 0;
+  return compareSplit(parseVersion(a), parseVersion(b));
 }
 
 export function atLeast(v: string, min: string): boolean {

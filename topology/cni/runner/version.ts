@@ -3,6 +3,8 @@
  * numerically; an absent or empty `cniVersion` means 0.1.0.
  */
 
+import { compareSplit, splitVersion } from '../version.js';
+
 /** Every version the specification has published, oldest first. */
 export const KNOWN_CNI_VERSIONS = ['0.1.0', '0.2.0', '0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'] as const;
 export type KnownCniVersion = (typeof KNOWN_CNI_VERSIONS)[number];
@@ -17,20 +19,14 @@ export class CniVersionError extends Error {
 /** Parses a version into its three numeric parts; libcni's DecodeVersion rejects anything else. */
 export function parseVersion(v: string): [number, number, number] {
   if (v === '') return [0, 1, 0];
-  const parts = v.split('.');
-  if (parts.length > 3 || parts.some((p) => !/^\d+$/.test(p))) {
-    throw new CniVersionError(`invalid version ${JSON.stringify(v)}: expected MAJOR.MINOR.PATCH with numeric parts`);
-  }
-  const n = parts.map(Number);
-  return [n[0] ?? 0, n[1] ?? 0, n[2] ?? 0];
+  const n = splitVersion(v);
+  if (n === null) throw new CniVersionError(`invalid version ${JSON.stringify(v)}: expected MAJOR.MINOR.PATCH with numeric parts`);
+  return n;
 }
 
 /** Negative when a < b, zero when equal, positive when a > b. */
 export function compareVersions(a: string, b: string): number {
-  const x = parseVersion(a);
-  const y = parseVersion(b);
-  for (let i = 0; i < 3; i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
-  return 0;
+  return compareSplit(parseVersion(a), parseVersion(b));
 }
 
 export function versionAtLeast(v: string, min: string): boolean {
