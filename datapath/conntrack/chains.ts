@@ -57,6 +57,12 @@ export class ChainTable<T extends ChainNode<T>> {
     this.nodes--;
   }
 
+  /** Empties the table at once (conntrack -F), keeping the heads' size: the table refills to it. */
+  clear(): void {
+    this.heads.fill(null);
+    this.nodes = 0;
+  }
+
   /** Doubles the heads, keeping every chain's order (nodes are appended in the order met). */
   private grow(): void {
     const size = this.heads.length * 2;

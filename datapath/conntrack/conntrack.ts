@@ -16,7 +16,7 @@ import type { ConntrackEntry, CtDir, CtRef, TcpCtState, Tuple } from './types.js
 import { ctOf, type BySourceNode, type CtEntry, type TupleHash } from './entry.js';
 import { ChainTable } from './chains.js';
 import { jhash2Words2, jhash2Words4, reciprocalScale } from './jhash.js';
-import { copyTuple, icmpHasId, invertTuple, manipPacket, manipPacketToInverse, tupleEqual, tupleOf } from './tuple.js';
+import { copyTuple, icmpHasId, invertTuple, invertTupleInto, manipPacket, manipPacketToInverse, tupleEqual, tupleOf } from './tuple.js';
 import { tcpFlagsValid, tcpIndex, tcpTransition } from './tcp.js';
 import {
   NF_CONNTRACK_BUCKETS_DEFAULT, NF_CONNTRACK_MAX_DEFAULT, NF_CT_EVICTION_RANGE, NF_CT_GENERIC_TIMEOUT,
@@ -76,6 +76,11 @@ function manipOfHook(hook: Hook): NatManip {
   }
 }
 
+/** The nat chain of a NAT hook, as the stack hands it to nat() (a reusable record, no closure). */
+export interface NatChainRunner {
+  runNatChain(): HookVerdict;
+}
+
 const UNTRACKED_REF: CtRef = Object.freeze({ entry: null, dir: 'original', info: 'untracked' }) as CtRef;
 
 function invalidRef(): CtRef {
@@ -107,6 +112,11 @@ export class Conntrack {
   private nextId = 1;
   private readonly natTable: NatTable;
   private natServiceCache: NatService | null = null;
+  /** Scratch records of setupInfo and allocNullBinding (neither is re-entered). */
+  private readonly currTuple: Tuple = { src: 0, dst: 0, proto: 0, sport: 0, dport: 0 };
+  private readonly nullRange: NatRange = {
+    minIp: 0, maxIp: 0, minPort: null, maxPort: null, random: false, randomFully: false, persistent: false,
+  };
 
   constructor(opts: ConntrackOptions) {
     this.clock = opts.clock;
@@ -529,7 +539,7 @@ export class Conntrack {
    * chain, else the null binding), then rewrite the packet for its direction (nf_nat_packet). ICMP
    * errors related to a connection are translated outer and inner (nf_nat_icmp_reply_translation).
    */
-  nat(skb: Skb, hook: Hook, runNatChain: () => HookVerdict, cost: Cost): HookVerdict {
+  nat(skb: Skb, hook: Hook, runNatChain: (() => HookVerdict) | NatChainRunner, cost: Cost): HookVerdict {
     void cost;
     const ref = ctOf(skb);
     if (!ref || !ref.entry) return ACCEPT;
@@ -541,7 +551,7 @@ export class Conntrack {
     }
     if (ref.info === 'new' || ref.info === 'related') {
       if (!this.natInitialized(e, manip)) {
-        const v = runNatChain();
+        const v = typeof runNatChain === 'function' ? runNatChain() : runNatChain.runNatChain();
         if (v.kind !== 'accept') return v;
         if (!this.natInitialized(e, manip)) {
           if (!this.allocNullBinding(skb, e, manip)) return { kind: 'drop', reason: 'nat: null binding failed' };
@@ -562,9 +572,10 @@ export class Conntrack {
    */
   private allocNullBinding(skb: Skb, e: CtEntry, manip: NatManip): boolean {
     const ip = manip === 'src' ? e.reply.dst : e.reply.src;
-    return this.setupInfo(skb, e, manip, {
-      minIp: ip, maxIp: ip, minPort: null, maxPort: null, random: false, randomFully: false, persistent: false,
-    });
+    // One range record per table, refilled: setupInfo reads it and keeps nothing of it.
+    const r = this.nullRange;
+    r.minIp = r.maxIp = ip;
+    return this.setupInfo(skb, e, manip, r);
   }
 
   /** nf_nat_packet / nf_nat_manip_pkt: make the packet look like the inverse of the other direction. */
@@ -595,10 +606,12 @@ export class Conntrack {
     void skb;
     if (e.status.confirmed) return true; // the kernel accepts and changes nothing
     if (this.natInitialized(e, manip)) return false; // WARN_ON + NF_DROP
-    const curr = invertTuple(e.reply);
+    // The tuple the connection carries now, in a scratch record: getUniqueTuple copies what it keeps.
+    const curr = invertTupleInto(this.currTuple, e.reply);
     const next = getUniqueTuple(this.natTable, curr, range, e, manip);
     if (!tupleEqual(next, curr)) {
-      e.reply = invertTuple(next);
+      // `next` is a fresh tuple nobody else holds: it becomes the reply tuple in place.
+      e.reply = invertTupleInto(next, next);
       if (manip === 'src') e.status.srcNat = true; else e.status.dstNat = true;
     }
     if (manip === 'src') e.status.srcNatDone = true; else e.status.dstNatDone = true;
@@ -669,7 +682,20 @@ export class Conntrack {
 
   /** conntrack -F */
   flush(): void {
-    for (const e of this.confirmedList()) this.unlink(e);
+    // unlink() for every entry, without taking each node out of its chain one by one: the chains
+    // all go at once.
+    for (let e = this.confirmedHead; e !== null;) {
+      const next = e.nextConfirmed;
+      e.dying = true;
+      e.prevConfirmed = e.nextConfirmed = null;
+      e.hashOrig = e.hashReply = null;
+      e.bysource = null;
+      e = next;
+    }
+    this.confirmedHead = this.confirmedTail = null;
+    this.confirmedCount = 0;
+    this.table.clear();
+    this.bysource.clear();
   }
 
   /** The gc worker: reap every expired entry. Returns how many went. */

@@ -40,6 +40,22 @@ export function invertTuple(t: Tuple): Tuple {
   return { src: t.dst, dst: t.src, proto: t.proto, sport: t.dport, dport: t.sport };
 }
 
+/** invertTuple written into `out` (which may be `t` itself); returns `out`. */
+export function invertTupleInto(out: Tuple, t: Tuple): Tuple {
+  const src = t.src, sport = t.sport;
+  out.src = t.dst;
+  out.dst = src;
+  out.proto = t.proto;
+  if (t.proto === IPPROTO_ICMP) {
+    out.sport = sport;
+    out.dport = t.dport;
+  } else {
+    out.sport = t.dport;
+    out.dport = sport;
+  }
+  return out;
+}
+
 export function tupleEqual(a: Tuple, b: Tuple): boolean {
   return a.src === b.src && a.dst === b.dst && a.proto === b.proto && a.sport === b.sport && a.dport === b.dport;
 }

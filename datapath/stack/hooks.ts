@@ -25,6 +25,7 @@ import type { Hop, Tracer } from '../trace/events.js';
 import type { NetNS } from '../netns.js';
 import type { Flight } from './walk.js';
 import { ipvsHook, type IpvsStack } from '../ipvs/hook.js';
+import type { NatChainRunner } from '../conntrack/conntrack.js';
 
 export interface HookDevices {
   inDev: string | null;
@@ -173,6 +174,48 @@ function routeKeyChanged(skb: Skb, mark: number, src: number, dst: number): bool
   return skb.mark !== mark || skb.pkt.src !== src || skb.pkt.dst !== dst;
 }
 
+/** The nftables base chains below priority `p` (none when the namespace has no nftables rules). */
+function up(nf: NftHookRun | null, p: number): HookVerdict {
+  return nf === null ? ACCEPT : nf.upTo(p);
+}
+
+/**
+ * The nat chain of one NAT hook, as conntrack's nat hook runs it when a new connection needs its
+ * binding: a reusable record rather than a closure per hook call (a first packet crosses four NAT
+ * hooks). Taken from a stack, as table contexts are, since a target may send a packet whose own
+ * hooks run before this one returns.
+ */
+class NatChainCall implements NatChainRunner {
+  f: Flight = null as unknown as Flight;
+  ns: NetNS = null as unknown as NetNS;
+  hook: Hook = 'PREROUTING';
+  dev: HookDevices = null as unknown as HookDevices;
+  skb: Skb = null as unknown as Skb;
+  nf: NftHookRun | null = null;
+  priority = 0;
+
+  runNatChain(): HookVerdict {
+    const { f, ns, hook, dev, skb, nf } = this;
+    return nf === null ? table(f, ns, hook, 'nat', dev, skb) : nf.nat(this.priority, () => table(f, ns, hook, 'nat', dev, skb));
+  }
+}
+
+const natCalls: NatChainCall[] = [];
+let natDepth = 0;
+
+function natHook(f: Flight, ns: NetNS, hook: Hook, dev: HookDevices, skb: Skb, nf: NftHookRun | null, priority: number): HookVerdict {
+  const depth = natDepth++;
+  const c = (natCalls[depth] ??= new NatChainCall());
+  c.f = f; c.ns = ns; c.hook = hook; c.dev = dev; c.skb = skb; c.nf = nf; c.priority = priority;
+  try {
+    return ns.conntrack.nat(skb, hook, c, f.walk.cost);
+  } finally {
+    natDepth = depth;
+    c.f = c.ns = c.dev = c.skb = null as never;
+    c.nf = null;
+  }
+}
+
 /** Runs every function registered at `hook`; the first non-accept verdict ends the walk. nftables
  *  base chains run between them at their own priorities (`up(P)`: those below priority P). */
 export function runHook(f: Flight, ns: NetNS, hook: Hook, skb: Skb, dev: HookDevices): HookVerdict {
@@ -180,78 +223,76 @@ export function runHook(f: Flight, ns: NetNS, hook: Hook, skb: Skb, dev: HookDev
   const ct = ns.conntrack;
   const cost = f.walk.cost;
   const nf = ns.nftables.empty ? null : new NftHookRun(ns.nftables, hook, skb, (nat) => context(f, ns, hook, nat ? 'nat' : 'filter', dev, skb));
-  const up = (p: number): HookVerdict => (nf === null ? ACCEPT : nf.upTo(p));
-  const natFn = (p: number) => () => (nf === null ? table(f, ns, hook, 'nat', dev, skb) : nf.nat(p, () => table(f, ns, hook, 'nat', dev, skb)));
   switch (hook) {
     case 'PREROUTING':
-      if ((v = up(NF_IP_PRI.RAW)).kind !== 'accept') return v;
+      if ((v = up(nf, NF_IP_PRI.RAW)).kind !== 'accept') return v;
       if ((v = table(f, ns, hook, 'raw', dev, skb)).kind !== 'accept') return v;
-      if ((v = up(NF_IP_PRI.CONNTRACK)).kind !== 'accept') return v;
+      if ((v = up(nf, NF_IP_PRI.CONNTRACK)).kind !== 'accept') return v;
       if ((v = ct.in(skb, cost)).kind !== 'accept') return v;
-      if ((v = up(NF_IP_PRI.MANGLE)).kind !== 'accept') return v;
+      if ((v = up(nf, NF_IP_PRI.MANGLE)).kind !== 'accept') return v;
       if ((v = table(f, ns, hook, 'mangle', dev, skb)).kind !== 'accept') return v;
-      if ((v = up(NF_IP_PRI.NAT_DST)).kind !== 'accept') return v;
-      if ((v = ct.nat(skb, hook, natFn(NF_IP_PRI.NAT_DST), cost)).kind !== 'accept') return v;
-      return up(Infinity);
+      if ((v = up(nf, NF_IP_PRI.NAT_DST)).kind !== 'accept') return v;
+      if ((v = natHook(f, ns, hook, dev, skb, nf, NF_IP_PRI.NAT_DST)).kind !== 'accept') return v;
+      return up(nf, Infinity);
     case 'INPUT':
-      if ((v = up(NF_IP_PRI.MANGLE)).kind !== 'accept') return v;
+      if ((v = up(nf, NF_IP_PRI.MANGLE)).kind !== 'accept') return v;
       if ((v = table(f, ns, hook, 'mangle', dev, skb)).kind !== 'accept') return v;
-      if ((v = up(NF_IP_PRI.FILTER)).kind !== 'accept') return v;
+      if ((v = up(nf, NF_IP_PRI.FILTER)).kind !== 'accept') return v;
       if ((v = table(f, ns, hook, 'filter', dev, skb)).kind !== 'accept') return v;
-      if ((v = up(NF_IP_PRI.SECURITY)).kind !== 'accept') return v;
+      if ((v = up(nf, NF_IP_PRI.SECURITY)).kind !== 'accept') return v;
       if ((v = table(f, ns, hook, 'security', dev, skb)).kind !== 'accept') return v;
       if (ns.ipvs.enabled && ipvsStack !== null) {
         // ip_vs_reply4 (NAT_SRC - 2) and ip_vs_remote_request4 (NAT_SRC - 1)
-        if ((v = up(NF_IP_PRI.NAT_SRC - 2)).kind !== 'accept') return v;
+        if ((v = up(nf, NF_IP_PRI.NAT_SRC - 2)).kind !== 'accept') return v;
         if ((v = ipvsHook(f, ns, hook, skb, dev, ipvsStack)).kind !== 'accept') return v;
       }
-      if ((v = up(NF_IP_PRI.NAT_SRC)).kind !== 'accept') return v;
-      if ((v = ct.nat(skb, hook, natFn(NF_IP_PRI.NAT_SRC), cost)).kind !== 'accept') return v;
-      if ((v = up(Infinity)).kind !== 'accept') return v;
+      if ((v = up(nf, NF_IP_PRI.NAT_SRC)).kind !== 'accept') return v;
+      if ((v = natHook(f, ns, hook, dev, skb, nf, NF_IP_PRI.NAT_SRC)).kind !== 'accept') return v;
+      if ((v = up(nf, Infinity)).kind !== 'accept') return v;
       return ct.confirm(skb);
     case 'FORWARD':
-      if ((v = up(NF_IP_PRI.MANGLE)).kind !== 'accept') return v;
+      if ((v = up(nf, NF_IP_PRI.MANGLE)).kind !== 'accept') return v;
       if ((v = table(f, ns, hook, 'mangle', dev, skb)).kind !== 'accept') return v;
-      if ((v = up(NF_IP_PRI.FILTER)).kind !== 'accept') return v;
+      if ((v = up(nf, NF_IP_PRI.FILTER)).kind !== 'accept') return v;
       if ((v = table(f, ns, hook, 'filter', dev, skb)).kind !== 'accept') return v;
-      if ((v = up(NF_IP_PRI.SECURITY)).kind !== 'accept') return v;
+      if ((v = up(nf, NF_IP_PRI.SECURITY)).kind !== 'accept') return v;
       if ((v = table(f, ns, hook, 'security', dev, skb)).kind !== 'accept') return v;
       if (ns.ipvs.enabled && ipvsStack !== null) {
         // ip_vs_reply4 at FORWARD, priority 100
-        if ((v = up(NF_IP_PRI.NAT_SRC)).kind !== 'accept') return v;
+        if ((v = up(nf, NF_IP_PRI.NAT_SRC)).kind !== 'accept') return v;
         if ((v = ipvsHook(f, ns, hook, skb, dev, ipvsStack)).kind !== 'accept') return v;
       }
-      return up(Infinity);
+      return up(nf, Infinity);
     case 'OUTPUT': {
-      if ((v = up(NF_IP_PRI.RAW)).kind !== 'accept') return v;
+      if ((v = up(nf, NF_IP_PRI.RAW)).kind !== 'accept') return v;
       if ((v = table(f, ns, hook, 'raw', dev, skb)).kind !== 'accept') return v;
-      if ((v = up(NF_IP_PRI.CONNTRACK)).kind !== 'accept') return v;
+      if ((v = up(nf, NF_IP_PRI.CONNTRACK)).kind !== 'accept') return v;
       if ((v = ct.in(skb, cost)).kind !== 'accept') return v;
       let m = skb.mark, s = skb.pkt.src, d = skb.pkt.dst;
-      if ((v = up(NF_IP_PRI.MANGLE)).kind !== 'accept') return v;
+      if ((v = up(nf, NF_IP_PRI.MANGLE)).kind !== 'accept') return v;
       if ((v = table(f, ns, hook, 'mangle', dev, skb)).kind !== 'accept') return v;
       if (dev.reroute && routeKeyChanged(skb, m, s, d) && !dev.reroute()) return { kind: 'drop', reason: 'reroute-failed' };
       m = skb.mark, s = skb.pkt.src, d = skb.pkt.dst;
-      if ((v = up(NF_IP_PRI.NAT_DST)).kind !== 'accept') return v;
-      if ((v = ct.nat(skb, hook, natFn(NF_IP_PRI.NAT_DST), cost)).kind !== 'accept') return v;
+      if ((v = up(nf, NF_IP_PRI.NAT_DST)).kind !== 'accept') return v;
+      if ((v = natHook(f, ns, hook, dev, skb, nf, NF_IP_PRI.NAT_DST)).kind !== 'accept') return v;
       if (dev.reroute && routeKeyChanged(skb, m, s, d) && !dev.reroute()) return { kind: 'drop', reason: 'reroute-failed' };
       if (ns.ipvs.enabled && ipvsStack !== null) {
         // ip_vs_local_reply4 (NAT_DST + 1) and ip_vs_local_request4 (NAT_DST + 2)
-        if ((v = up(NF_IP_PRI.NAT_DST + 1)).kind !== 'accept') return v;
+        if ((v = up(nf, NF_IP_PRI.NAT_DST + 1)).kind !== 'accept') return v;
         if ((v = ipvsHook(f, ns, hook, skb, dev, ipvsStack)).kind !== 'accept') return v;
       }
-      if ((v = up(NF_IP_PRI.FILTER)).kind !== 'accept') return v;
+      if ((v = up(nf, NF_IP_PRI.FILTER)).kind !== 'accept') return v;
       if ((v = table(f, ns, hook, 'filter', dev, skb)).kind !== 'accept') return v;
-      if ((v = up(NF_IP_PRI.SECURITY)).kind !== 'accept') return v;
+      if ((v = up(nf, NF_IP_PRI.SECURITY)).kind !== 'accept') return v;
       if ((v = table(f, ns, hook, 'security', dev, skb)).kind !== 'accept') return v;
-      return up(Infinity);
+      return up(nf, Infinity);
     }
     case 'POSTROUTING':
-      if ((v = up(NF_IP_PRI.MANGLE)).kind !== 'accept') return v;
+      if ((v = up(nf, NF_IP_PRI.MANGLE)).kind !== 'accept') return v;
       if ((v = table(f, ns, hook, 'mangle', dev, skb)).kind !== 'accept') return v;
-      if ((v = up(NF_IP_PRI.NAT_SRC)).kind !== 'accept') return v;
-      if ((v = ct.nat(skb, hook, natFn(NF_IP_PRI.NAT_SRC), cost)).kind !== 'accept') return v;
-      if ((v = up(Infinity)).kind !== 'accept') return v;
+      if ((v = up(nf, NF_IP_PRI.NAT_SRC)).kind !== 'accept') return v;
+      if ((v = natHook(f, ns, hook, dev, skb, nf, NF_IP_PRI.NAT_SRC)).kind !== 'accept') return v;
+      if ((v = up(nf, Infinity)).kind !== 'accept') return v;
       return ct.confirm(skb);
   }
 }
