@@ -70,6 +70,16 @@ export interface Rule {
   text: string;
 }
 
+/** A rule with no options (matches everything, no target): what every build starts from. */
+export function newRule(): Rule {
+  return {
+    src: 0, srcMask: 0, srcInv: false, dst: 0, dstMask: 0, dstInv: false,
+    inIface: null, inWild: false, inInv: false, outIface: null, outWild: false, outInv: false,
+    proto: 0, protoInv: false, frag: 0, matches: [], target: { kind: 'none' }, uncertain: false, opaqueText: null,
+    pkts: 0, bytes: 0, text: '',
+  };
+}
+
 /** Thrown while building a rule; the loader adds the file. */
 export class RuleError extends Error {
   constructor(message: string, readonly col: number, readonly expected: string) {
@@ -87,7 +97,7 @@ export interface BuildEnv {
 }
 
 /** Dotted quad to number without allocating (the bulk-load path); null when invalid. */
-function fastIPv4(t: string, from: number, to: number): number | null {
+export function fastIPv4(t: string, from: number, to: number): number | null {
   let n = 0;
   let part = 0;
   let digits = 0;
@@ -150,12 +160,46 @@ interface Pending {
   col: number;
 }
 
-const BASE_ALIASES: Record<string, string> = {
-  '-s': '-s', '--source': '-s', '--src': '-s', '-d': '-d', '--destination': '-d', '--dst': '-d',
-  '-i': '-i', '--in-interface': '-i', '-o': '-o', '--out-interface': '-o', '-p': '-p', '--protocol': '-p',
-  '-f': '-f', '--fragment': '-f', '-m': '-m', '--match': '-m', '-j': '-j', '--jump': '-j', '-g': '-g', '--goto': '-g',
-  '-c': '-c', '--set-counters': '-c',
-};
+/** The base options (iptables' do_parse switch), by code: dispatch without string-keyed look-ups. */
+const enum Base { None, S, D, I, O, P, F, M, J, G, C }
+
+/** The canonical spelling of each Base code (error messages say `multiple -s flags`). */
+const BASE_NAME: readonly string[] = ['', '-s', '-d', '-i', '-o', '-p', '-f', '-m', '-j', '-g', '-c'];
+
+/** Each base option may be given once (-j and -g share a bit). */
+const SEEN_BIT: readonly number[] = [0, 1, 2, 4, 8, 16, 32, 0, 64, 64, 0];
+
+function baseOf(f: string): Base {
+  if (f.length === 2) {
+    if (f.charCodeAt(0) !== 45) return Base.None;
+    switch (f.charCodeAt(1)) {
+      case 115: return Base.S; // s
+      case 100: return Base.D; // d
+      case 105: return Base.I; // i
+      case 111: return Base.O; // o
+      case 112: return Base.P; // p
+      case 102: return Base.F; // f
+      case 109: return Base.M; // m
+      case 106: return Base.J; // j
+      case 103: return Base.G; // g
+      case 99: return Base.C; // c
+      default: return Base.None;
+    }
+  }
+  switch (f) {
+    case '--source': case '--src': return Base.S;
+    case '--destination': case '--dst': return Base.D;
+    case '--in-interface': return Base.I;
+    case '--out-interface': return Base.O;
+    case '--protocol': return Base.P;
+    case '--fragment': return Base.F;
+    case '--match': return Base.M;
+    case '--jump': return Base.J;
+    case '--goto': return Base.G;
+    case '--set-counters': return Base.C;
+    default: return Base.None;
+  }
+}
 
 function specOf(specs: readonly { name: string; aliases?: readonly string[] }[], flag: string): boolean {
   for (let i = 0; i < specs.length; i++) {
@@ -165,8 +209,6 @@ function specOf(specs: readonly { name: string; aliases?: readonly string[] }[],
   return false;
 }
 
-const SEEN_BIT: Record<string, number> = { '-s': 1, '-d': 2, '-i': 4, '-o': 8, '-p': 16, '-f': 32, '-j': 64, '-g': 64 };
-
 function unknownModule(env: BuildEnv, r: Rule, col: number, message: string): void {
   if (!env.lenient) throw new RuleError(message, col, 'a known module');
   env.warn(col, message);
@@ -175,29 +217,24 @@ function unknownModule(env: BuildEnv, r: Rule, col: number, message: string): vo
 
 /** Builds a rule from its options (iptables' do_parse + each module's parse/final_check). */
 export function buildRule(options: readonly OptionArg[], env: BuildEnv, opaqueText: () => string): Rule {
-  const r: Rule = {
-    src: 0, srcMask: 0, srcInv: false, dst: 0, dstMask: 0, dstInv: false,
-    inIface: null, inWild: false, inInv: false, outIface: null, outWild: false, outInv: false,
-    proto: 0, protoInv: false, frag: 0, matches: [], target: { kind: 'none' }, uncertain: false, opaqueText: null,
-    pkts: 0, bytes: 0, text: '',
-  };
+  const r = newRule();
   const pending: Pending[] = [];
   let target: { name: string; module: TargetModule<unknown> | null; opts: OptionArg[]; col: number; goto: boolean } | null = null;
   let seen = 0;
   for (const o of options) {
-    const base = BASE_ALIASES[o.flag];
-    if (base !== undefined) {
-      const bit = SEEN_BIT[base];
-      if (bit !== undefined) {
-        if ((seen & bit) !== 0) throw new RuleError(`multiple ${base} flags not allowed`, o.col, 'each base option once');
+    const base = baseOf(o.flag);
+    if (base !== Base.None) {
+      const bit = SEEN_BIT[base]!;
+      if (bit !== 0) {
+        if ((seen & bit) !== 0) throw new RuleError(`multiple ${BASE_NAME[base]!} flags not allowed`, o.col, 'each base option once');
         seen |= bit;
       }
       switch (base) {
-        case '-s': { one(o); const a = parseAddr(o); r.src = a.addr; r.srcMask = a.mask; r.srcInv = o.negated; break; }
-        case '-d': { one(o); const a = parseAddr(o); r.dst = a.addr; r.dstMask = a.mask; r.dstInv = o.negated; break; }
-        case '-i': { one(o); const f = parseIface(o); r.inIface = f.name; r.inWild = f.wild; r.inInv = o.negated; break; }
-        case '-o': { one(o); const f = parseIface(o); r.outIface = f.name; r.outWild = f.wild; r.outInv = o.negated; break; }
-        case '-p': {
+        case Base.S: { one(o); const a = parseAddr(o); r.src = a.addr; r.srcMask = a.mask; r.srcInv = o.negated; break; }
+        case Base.D: { one(o); const a = parseAddr(o); r.dst = a.addr; r.dstMask = a.mask; r.dstInv = o.negated; break; }
+        case Base.I: { one(o); const f = parseIface(o); r.inIface = f.name; r.inWild = f.wild; r.inInv = o.negated; break; }
+        case Base.O: { one(o); const f = parseIface(o); r.outIface = f.name; r.outWild = f.wild; r.outInv = o.negated; break; }
+        case Base.P: {
           const t = one(o).toLowerCase();
           const n = PROTO_BY_NAME.get(t) ?? parseDecimal(t, 255);
           if (n === null || n === undefined) throw new RuleError(`unknown protocol "${o.values[0]}" specified`, o.col, 'a protocol name or number');
@@ -205,11 +242,11 @@ export function buildRule(options: readonly OptionArg[], env: BuildEnv, opaqueTe
           r.protoInv = o.negated;
           break;
         }
-        case '-f':
+        case Base.F:
           if (o.values.length !== 0) throw new RuleError('option "-f" takes no argument', o.col, 'no value');
           r.frag = o.negated ? 2 : 1;
           break;
-        case '-c':
+        case Base.C:
           if (o.values.length !== 2) throw new RuleError('-c requires packet and byte counter', o.col, '-c PKTS BYTES');
           {
             const p = parseDecimal(o.values[0]!, Number.MAX_SAFE_INTEGER);
@@ -219,7 +256,7 @@ export function buildRule(options: readonly OptionArg[], env: BuildEnv, opaqueTe
             r.bytes = b;
           }
           break;
-        case '-m': {
+        case Base.M: {
           const name = one(o);
           if (o.negated) throw new RuleError('unexpected "!" before -m', o.col, '-m NAME');
           const m = MATCHES[name];
@@ -229,10 +266,10 @@ export function buildRule(options: readonly OptionArg[], env: BuildEnv, opaqueTe
           } else pending.push({ name, module: m, opts: [], col: o.col });
           break;
         }
-        case '-j': case '-g': {
+        case Base.J: case Base.G: {
           const name = one(o);
           if (target !== null) throw new RuleError('multiple -j/-g flags not allowed', o.col, 'one target');
-          const goto = base === '-g';
+          const goto = base === Base.G;
           if (goto || env.hasChain(name) || name === 'ACCEPT' || name === 'DROP' || name === 'RETURN') {
             if (goto && !env.hasChain(name)) throw new RuleError(`goto '${name}' is not a chain`, o.col, 'a user chain');
             target = { name, module: null, opts: [], col: o.col, goto };

@@ -10,6 +10,7 @@ import { LineSyntaxError, parseCommandLine } from './syntax.js';
 import { buildRule, RuleError, saveRule, saveRuleOptions, type BuildEnv, type Rule } from './rule.js';
 import type { OptionArg, TargetModule } from './module.js';
 import { walk, type Chain, type Policy } from './evaluate.js';
+import { fastAppend, fastChain } from './fastpath.js';
 
 export type { Chain, Policy } from './evaluate.js';
 export { saveRule } from './rule.js';
@@ -103,6 +104,8 @@ class Origins {
 
 export class XtablesRuleset {
   private readonly byName = new Map<TableName, XtTable>();
+  private lastChain: Chain | null = null;
+  private lastTable: XtTable | null = null;
   /** Use the chain indexes (true) or the plain linear walk (false). Results are identical. */
   useIndex = true;
 
@@ -172,6 +175,18 @@ export class XtablesRuleset {
         this.declareChain(t, line, k, lineNo, opts, fail);
         continue;
       }
+      // The common `-A` shapes of a bulk load, read without tokens (fastpath.ts); null: the general path.
+      if (k === 0 && c0 === 45) {
+        const fr = fastAppend(line, lineNo, t.chains, t.name);
+        if (fr !== null) {
+          const c = fastChain!;
+          c.rules.push(fr);
+          c.index = undefined;
+          origins.add(fr, lineNo);
+          rules++;
+          continue;
+        }
+      }
       // Optional `[pkts:bytes]` before a rule.
       let pk = 0;
       let by = 0;
@@ -194,6 +209,8 @@ export class XtablesRuleset {
       if (env === null || env.tableRef !== t) env = restoreEnv(t, opts, warnings, file);
       rules += this.apply(t, cmd!, body, lineNo, opts, fail, env, origins, pk, by);
     }
+    this.lastChain = null;
+    this.lastTable = null;
     if (cur !== null) fail(lineNo + 1, 1, 'COMMIT', `COMMIT expected at line ${lineNo + 1} (table ${cur.name} opened at line ${curLine})`);
     for (const [name, t] of staged) this.byName.set(name, t);
     return { tables: [...staged.keys()], rules, warnings };
@@ -233,40 +250,12 @@ export class XtablesRuleset {
     pk: number, by: number,
   ): number {
     const chainName = cmd.chain;
-    const getChain = (): Chain => {
-      const c = chainName === null ? undefined : t.chains.get(chainName);
-      if (c === undefined) fail(lineNo, 1, 'an existing chain', `chain '${chainName}' does not exist in table ${t.name}`);
-      return c!;
-    };
-    const build = (c: Chain): Rule => {
-      let r: Rule;
-      try {
-        env.chain = c.name;
-        env.line = lineNo;
-        r = buildRule(cmd.options, env, () => opaqueOf(body, cmd.options));
-      } catch (e) {
-        if (e instanceof RuleError) fail(lineNo, e.col, e.expected, e.message);
-        throw e;
-      }
-      if (c.builtin) {
-        if (r!.outIface !== null && (c.name === 'INPUT' || c.name === 'PREROUTING')) fail(lineNo, 1, 'no -o', `Can't use -o with ${c.name}`);
-        if (r!.inIface !== null && (c.name === 'OUTPUT' || c.name === 'POSTROUTING')) fail(lineNo, 1, 'no -i', `Can't use -i with ${c.name}`);
-      }
-      if (r!.target.kind === 'jump') {
-        const jt = t.chains.get(r!.target.chain);
-        if (jt !== undefined && jt.builtin) fail(lineNo, 1, 'a user-defined chain', `cannot jump to built-in chain ${jt.name}`);
-      }
-      if (opts.counters) {
-        r!.pkts = pk;
-        r!.bytes = by;
-      }
-      origins.add(r!, lineNo);
-      return r!;
-    };
+    const getChain = (): Chain => this.chainOf(t, chainName, lineNo, fail);
+    const build = (c: Chain): Rule => buildChecked(t, c, cmd, body, lineNo, opts, fail, env, origins, pk, by);
     switch (cmd.command) {
       case '-A': {
-        const c = getChain();
-        c.rules.push(build(c));
+        const c = this.chainOf(t, chainName, lineNo, fail);
+        c.rules.push(buildChecked(t, c, cmd, body, lineNo, opts, fail, env, origins, pk, by));
         c.index = undefined;
         return 1;
       }
@@ -308,6 +297,7 @@ export class XtablesRuleset {
         return 0;
       }
       case '-X': {
+        this.lastChain = null;
         const victims = chainName === null ? [...t.chains.values()].filter((c) => !c.builtin) : [getChain()];
         for (const v of victims) {
           if (v.builtin) fail(lineNo, 4, 'a user-defined chain', `cannot delete built-in chain ${v.name}`);
@@ -347,6 +337,18 @@ export class XtablesRuleset {
         return 0;
       }
     }
+  }
+
+  /** The chain a command names; the last one found is remembered (a bulk load appends to one chain per run of lines). */
+  private chainOf(t: XtTable, name: string | null, lineNo: number, fail: (l: number, c: number, e: string, m: string) => never): Chain {
+    // Valid while the table is the same and no chain was deleted (-X clears it).
+    const last = this.lastChain;
+    if (last !== null && this.lastTable === t && last.name === name) return last;
+    const c = name === null ? undefined : t.chains.get(name);
+    if (c === undefined) fail(lineNo, 1, 'an existing chain', `chain '${name}' does not exist in table ${t.name}`);
+    this.lastChain = c!;
+    this.lastTable = t;
+    return c!;
   }
 
   /**
@@ -487,6 +489,38 @@ export class XtablesRuleset {
   }
 }
 
+/** Builds one rule for chain c and checks what iptables checks per rule (-i/-o per hook, jumps). */
+function buildChecked(
+  t: XtTable, c: Chain, cmd: ReturnType<typeof parseCommandLine>, body: string, lineNo: number, opts: RestoreOptions,
+  fail: (l: number, c: number, e: string, m: string) => never, env: RestoreEnv, origins: Origins, pk: number, by: number,
+): Rule {
+  let r: Rule;
+  try {
+    env.chain = c.name;
+    env.line = lineNo;
+    env.body = body;
+    env.options = cmd.options;
+    r = buildRule(cmd.options, env, env.opaque);
+  } catch (e) {
+    if (e instanceof RuleError) fail(lineNo, e.col, e.expected, e.message);
+    throw e;
+  }
+  if (c.builtin) {
+    if (r!.outIface !== null && (c.name === 'INPUT' || c.name === 'PREROUTING')) fail(lineNo, 1, 'no -o', `Can't use -o with ${c.name}`);
+    if (r!.inIface !== null && (c.name === 'OUTPUT' || c.name === 'POSTROUTING')) fail(lineNo, 1, 'no -i', `Can't use -i with ${c.name}`);
+  }
+  if (r!.target.kind === 'jump') {
+    const jt = t.chains.get(r!.target.chain);
+    if (jt !== undefined && jt.builtin) fail(lineNo, 1, 'a user-defined chain', `cannot jump to built-in chain ${jt.name}`);
+  }
+  if (opts.counters) {
+    r!.pkts = pk;
+    r!.bytes = by;
+  }
+  origins.add(r!, lineNo);
+  return r!;
+}
+
 /** A rule with zero counters (the staged table must not touch the live one's rule objects). */
 function zeroedCopy(r: Rule): Rule {
   const c = Object.assign(Object.create(Object.getPrototypeOf(r) as object) as Rule, r);
@@ -499,6 +533,10 @@ function zeroedCopy(r: Rule): Rule {
 interface RestoreEnv extends BuildEnv {
   tableRef: XtTable;
   line: number;
+  /** The rule line being built and its options, for `opaque` (one function per table block, not per rule). */
+  body: string;
+  options: readonly OptionArg[];
+  opaque: () => string;
 }
 
 function restoreEnv(t: XtTable, opts: RestoreOptions, warnings: RestoreWarning[], file: string): RestoreEnv {
@@ -507,6 +545,9 @@ function restoreEnv(t: XtTable, opts: RestoreOptions, warnings: RestoreWarning[]
     table: t.name,
     chain: '',
     line: 0,
+    body: '',
+    options: [],
+    opaque: () => opaqueOf(env.body, env.options),
     lenient: opts.lenient === true,
     hasChain: (n) => t.chains.has(n),
     warn: (col, message) => warnings.push({ file, line: env.line, col, message }),

@@ -54,6 +54,41 @@ const tokText: string[] = [];
 const tokCol: number[] = [];
 const tokQuoted: boolean[] = [];
 
+/**
+ * The options a rule line is mostly made of, kept as constant strings: a flag token equal to one of
+ * them is that constant, not a fresh slice, so it costs no allocation and the option dispatch
+ * compares it by identity.
+ */
+const LONG_FLAGS: readonly string[] = [
+  '--comment', '--dport', '--sport', '--mode', '--probability', '--every', '--packet', '--to-destination',
+  '--to-source', '--set-xmark', '--or-mark', '--mark', '--dst-type', '--src-type', '--ctstate', '--state',
+  '--random-fully', '--random', '--tcp-flags', '--syn', '--match-set', '--physdev-is-in', '--physdev-in',
+];
+
+/** `-x` by the letter's code. */
+const SHORT_FLAGS: (string | undefined)[] = [];
+for (let c = 65; c < 123; c++) if (c <= 90 || c >= 97) SHORT_FLAGS[c] = '-' + String.fromCharCode(c);
+
+/** LONG_FLAGS by length. */
+const LONG_BY_LEN: (string[] | undefined)[] = [];
+for (const f of LONG_FLAGS) (LONG_BY_LEN[f.length] ??= []).push(f);
+
+/** A flag token: line.slice(start, end), or the constant it equals. */
+function flagWord(line: string, start: number, end: number): string {
+  const len = end - start;
+  if (len === 2) return SHORT_FLAGS[line.charCodeAt(start + 1)] ?? line.slice(start, end);
+  const list = LONG_BY_LEN[len];
+  if (list !== undefined) {
+    for (let k = 0; k < list.length; k++) {
+      const w = list[k]!;
+      let j = 2;
+      while (j < len && w.charCodeAt(j) === line.charCodeAt(start + j)) j++;
+      if (j === len) return w;
+    }
+  }
+  return line.slice(start, end);
+}
+
 /** Scans a line into the token arrays (see the module comment); returns the token count. */
 function scan(line: string): number {
   let count = 0;
@@ -109,7 +144,7 @@ function scan(line: string): number {
       if (d === 45 || (d >= 65 && d <= 90) || (d >= 97 && d <= 122)) kind = Kind.Flag;
     }
     tokKind[count] = kind;
-    tokText[count] = line.slice(start, i);
+    tokText[count] = kind === Kind.Flag ? flagWord(line, start, i) : line.slice(start, i);
     tokCol[count] = start + 1;
     tokQuoted[count] = false;
     count++;
