@@ -43,6 +43,8 @@ export interface TupleHash {
   tuple: Tuple;
   entry: CtEntry;
   dir: CtDir;
+  /** The tuple's full hash (hash_conntrack_raw), compared before the tuple itself on look-up. */
+  readonly hash: number;
   /** The bucket the tuple hashed to, kept so removal does not hash again. */
   readonly slot: number;
   /** The next node of the bucket's chain (hlist_nulls_node.next). */
