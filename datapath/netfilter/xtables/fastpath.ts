@@ -29,10 +29,9 @@ export let fastChain: Chain | null = null;
 /** Code of the match module being filled in. */
 const enum Cur { None, Comment, Tcp, Udp, Statistic }
 
-// The line being read and the rule being built (module state: one line at a time, never
-// re-entered; not closure variables, which would live in a context allocated per line).
+// The rule being built (module state: one line at a time, never re-entered; not closure
+// variables, which would live in a context allocated per line).
 let L = '';
-let N = 0;
 let R: Rule = newRule();
 let lineNum = 0;
 let tableName = '';
@@ -49,7 +48,8 @@ let ports: PortMatch | null = null;
 let portSeen = 0;
 
 /** End of the token starting at i (the next space or the end), or -1 when it holds a tab or quote. */
-function tokEnd(i: number): number {
+function tokEnd(L: string, i: number): number {
+  const N = L.length;
   while (i < N) {
     const c = L.charCodeAt(i);
     if (c === 32) return i;
@@ -60,16 +60,12 @@ function tokEnd(i: number): number {
 }
 
 /** Is the two-character token at i `-x` for the letter code x? */
-function isShort(i: number, end: number, x: number): boolean {
-  return end - i === 2 && L.charCodeAt(i) === 45 && L.charCodeAt(i + 1) === x;
-}
-
-function eq(i: number, end: number, w: string): boolean {
+function eq(L: string, i: number, end: number, w: string): boolean {
   return end - i === w.length && L.startsWith(w, i);
 }
 
 /** Strict decimal of [i, end), at most 10 digits (options.ts parseDecimal); -1 when not. */
-function decimal(i: number, end: number, max: number): number {
+function decimal(L: string, i: number, end: number, max: number): number {
   if (end <= i || end - i > 10) return -1;
   let v = 0;
   for (let k = i; k < end; k++) {
@@ -81,7 +77,7 @@ function decimal(i: number, end: number, max: number): number {
 }
 
 /** A value token: not a flag (`-x`, `--x`), not a lone `!`, not quoted. */
-function plainValue(i: number, end: number): boolean {
+function plainValue(L: string, i: number, end: number): boolean {
   if (end <= i) return false;
   const c = L.charCodeAt(i);
   if (c === 33 && end - i === 1) return false;
@@ -102,15 +98,21 @@ function portData(): PortMatch {
  */
 export function fastAppend(line: string, lineNo: number, chains: ReadonlyMap<string, Chain>, table: string): Rule | null {
   L = line;
-  N = line.length;
+  const N = line.length;
   if (N < 4 || line.charCodeAt(0) !== 45 || line.charCodeAt(1) !== 65 || line.charCodeAt(2) !== 32) return null;
   let i = 3;
-  let end = tokEnd(i);
+  let end = tokEnd(line, i);
   if (end <= i) return null;
   const c0 = line.charCodeAt(i);
   if (c0 === 45 || c0 === 33) return null;
-  const chain = chains.get(line.slice(i, end));
-  if (chain === undefined) return null;
+  // Runs of lines append to one chain: compare with the last chain's name before a look-up.
+  let chain: Chain | undefined;
+  const prev = prevChain;
+  if (prev !== null && prevChains === chains && end - i === prev.name.length && line.startsWith(prev.name, i)) chain = prev;
+  else {
+    chain = chains.get(line.slice(i, end));
+    if (chain === undefined) return null;
+  }
   const r = newRule();
   R = r;
   lineNum = lineNo;
@@ -123,7 +125,7 @@ export function fastAppend(line: string, lineNo: number, chains: ReadonlyMap<str
     // One space between tokens; the next token starts at end + 1.
     i = end + 1;
     if (i >= N || line.charCodeAt(i) === 32) return null;
-    end = tokEnd(i);
+    end = tokEnd(line, i);
     if (end < 0) return null;
     if (targetDone) return null;
     if (line.charCodeAt(i) !== 45 || end - i < 2) return null;
@@ -143,8 +145,8 @@ export function fastAppend(line: string, lineNo: number, chains: ReadonlyMap<str
       if (ve < N && line.charCodeAt(ve) !== 32) return null;
       quoted = true;
     } else {
-      ve = tokEnd(vi);
-      if (ve < 0 || !plainValue(vi, ve)) return null;
+      ve = tokEnd(line, vi);
+      if (ve < 0 || !plainValue(line, vi, ve)) return null;
     }
     end = ve;
     if (flagEnd - flagAt === 2) {
@@ -164,7 +166,7 @@ export function fastAppend(line: string, lineNo: number, chains: ReadonlyMap<str
           if (ip === null) return null;
           let mask = 0xffffffff;
           if (slash >= 0) {
-            const len = decimal(slash + 1, ve, 32);
+            const len = decimal(line, slash + 1, ve, 32);
             if (len < 0) return null;
             mask = prefixMask(len);
           }
@@ -180,16 +182,16 @@ export function fastAppend(line: string, lineNo: number, chains: ReadonlyMap<str
         case 112: { // -p
           if ((seen & 16) !== 0) return null;
           seen |= 16;
-          if (eq(vi, ve, 'tcp')) r.proto = 6;
-          else if (eq(vi, ve, 'udp')) r.proto = 17;
+          if (eq(line, vi, ve, 'tcp')) r.proto = 6;
+          else if (eq(line, vi, ve, 'udp')) r.proto = 17;
           else return null;
           break;
         }
         case 109: { // -m
-          if (eq(vi, ve, 'comment')) { cur = Cur.Comment; commentText = null; }
-          else if (eq(vi, ve, 'tcp')) { cur = Cur.Tcp; ports = null; portSeen = 0; }
-          else if (eq(vi, ve, 'udp')) { cur = Cur.Udp; ports = null; portSeen = 0; }
-          else if (eq(vi, ve, 'statistic')) { cur = Cur.Statistic; mode = -1; probAt = -1; modeCol = vi - 1; }
+          if (eq(line, vi, ve, 'comment')) { cur = Cur.Comment; commentText = null; }
+          else if (eq(line, vi, ve, 'tcp')) { cur = Cur.Tcp; ports = null; portSeen = 0; }
+          else if (eq(line, vi, ve, 'udp')) { cur = Cur.Udp; ports = null; portSeen = 0; }
+          else if (eq(line, vi, ve, 'statistic')) { cur = Cur.Statistic; mode = -1; probAt = -1; modeCol = vi - 1; }
           else return null;
           break;
         }
@@ -200,18 +202,18 @@ export function fastAppend(line: string, lineNo: number, chains: ReadonlyMap<str
           const to = chains.get(name);
           if (to !== undefined) {
             if (to.builtin) return null; // "cannot jump to built-in chain": the general path says so
-            r.target = { kind: 'jump', chain: name, goto: false };
+            r.target = { kind: 'jump', chain: to.name, goto: false };
           } else if (name === 'ACCEPT' || name === 'DROP' || name === 'RETURN') {
             r.target = { kind: 'standard', verdict: name };
           } else if (name === 'DNAT') {
             // Only `-j DNAT --to-destination X` at the end of the line.
             if (end >= N) return null;
             const fi = end + 1;
-            const fe = tokEnd(fi);
-            if (fe < 0 || !eq(fi, fe, '--to-destination') || fe >= N) return null;
+            const fe = tokEnd(line, fi);
+            if (fe < 0 || !eq(line, fi, fe, '--to-destination') || fe >= N) return null;
             const xi = fe + 1;
-            const xe = tokEnd(xi);
-            if (xe !== N || !plainValue(xi, xe)) return null;
+            const xe = tokEnd(line, xi);
+            if (xe !== N || !plainValue(line, xi, xe)) return null;
             const o: OptionArg = { flag: '--to-destination', negated: false, values: [line.slice(xi, xe)], line: lineNo, col: fi + 1 };
             const data = parseOr(DNAT, [o], header(table, chain.name, r.proto));
             if (data === undefined) return null;
@@ -229,7 +231,7 @@ export function fastAppend(line: string, lineNo: number, chains: ReadonlyMap<str
     // A module option of the current match module.
     switch (cur) {
       case Cur.Comment:
-        if (commentText !== null || !eq(flagAt, flagEnd, '--comment')) return null;
+        if (commentText !== null || !eq(line, flagAt, flagEnd, '--comment')) return null;
         commentText = line.slice(quoted ? vi + 1 : vi, quoted ? ve - 1 : ve);
         // XT_MAX_COMMENT_LEN in bytes: ASCII only here, so characters are bytes.
         if (commentText.length > 255) return null;
@@ -237,10 +239,10 @@ export function fastAppend(line: string, lineNo: number, chains: ReadonlyMap<str
         break;
       case Cur.Tcp: case Cur.Udp: {
         if (quoted) return null;
-        const bit = eq(flagAt, flagEnd, '--dport') ? 1 : eq(flagAt, flagEnd, '--sport') ? 2 : 0;
+        const bit = eq(line, flagAt, flagEnd, '--dport') ? 1 : eq(line, flagAt, flagEnd, '--sport') ? 2 : 0;
         if (bit === 0 || (portSeen & bit) !== 0) return null;
         portSeen |= bit;
-        const p = decimal(vi, ve, 65535);
+        const p = decimal(line, vi, ve, 65535);
         if (p < 0) return null;
         ports ??= portData();
         if (bit === 1) { ports.dLo = p; ports.dHi = p; } else { ports.sLo = p; ports.sHi = p; }
@@ -248,11 +250,11 @@ export function fastAppend(line: string, lineNo: number, chains: ReadonlyMap<str
       }
       case Cur.Statistic:
         if (quoted) return null;
-        if (eq(flagAt, flagEnd, '--mode')) {
-          if (mode !== -1 || !eq(vi, ve, 'random')) return null;
+        if (eq(line, flagAt, flagEnd, '--mode')) {
+          if (mode !== -1 || !eq(line, vi, ve, 'random')) return null;
           mode = 1;
           modeCol = flagAt + 1;
-        } else if (eq(flagAt, flagEnd, '--probability')) {
+        } else if (eq(line, flagAt, flagEnd, '--probability')) {
           if (probAt !== -1) return null;
           probAt = vi;
           probEnd = ve;
@@ -265,7 +267,18 @@ export function fastAppend(line: string, lineNo: number, chains: ReadonlyMap<str
   }
   if (!finishMatch()) return null;
   fastChain = chain;
+  prevChain = chain;
+  prevChains = chains;
   return r;
+}
+
+let prevChain: Chain | null = null;
+let prevChains: ReadonlyMap<string, Chain> | null = null;
+
+/** Forget the last chain (its table block ended, or chains were deleted). */
+export function fastForget(): void {
+  prevChain = null;
+  prevChains = null;
 }
 
 /** Adds the current match module's rule match; false when the general path must decide. */

@@ -10,7 +10,7 @@ import { LineSyntaxError, parseCommandLine } from './syntax.js';
 import { buildRule, RuleError, saveRule, saveRuleOptions, type BuildEnv, type Rule } from './rule.js';
 import type { OptionArg, TargetModule } from './module.js';
 import { walk, type Chain, type Policy } from './evaluate.js';
-import { fastAppend, fastChain } from './fastpath.js';
+import { fastAppend, fastChain, fastForget } from './fastpath.js';
 
 export type { Chain, Policy } from './evaluate.js';
 export { saveRule } from './rule.js';
@@ -161,11 +161,12 @@ export class XtablesRuleset {
         cur = opts.noflush && base !== undefined ? base.clone() : XtTable.fresh(name);
         curLine = lineNo;
         origins = new Origins();
+        fastForget();
         continue;
       }
       if (cur === null) fail(lineNo, k + 1, 'a table (*filter)', 'no table specified before this line');
       const t = cur!;
-      if (line.slice(k).trimEnd() === 'COMMIT') {
+      if (c0 === 67 /* C */ && line.slice(k).trimEnd() === 'COMMIT') {
         this.validate(t, origins, file, lineNo);
         staged.set(t.name, t);
         cur = null;
@@ -211,6 +212,7 @@ export class XtablesRuleset {
     }
     this.lastChain = null;
     this.lastTable = null;
+    fastForget();
     if (cur !== null) fail(lineNo + 1, 1, 'COMMIT', `COMMIT expected at line ${lineNo + 1} (table ${cur.name} opened at line ${curLine})`);
     for (const [name, t] of staged) this.byName.set(name, t);
     return { tables: [...staged.keys()], rules, warnings };
@@ -298,6 +300,7 @@ export class XtablesRuleset {
       }
       case '-X': {
         this.lastChain = null;
+        fastForget();
         const victims = chainName === null ? [...t.chains.values()].filter((c) => !c.builtin) : [getChain()];
         for (const v of victims) {
           if (v.builtin) fail(lineNo, 4, 'a user-defined chain', `cannot delete built-in chain ${v.name}`);
