@@ -13,7 +13,7 @@ import { assertNever } from '../util/assert.js';
 import { ACCEPT, type Hook, type HookVerdict } from '../netfilter/hooks.js';
 import type { NatManip, NatRange, NatService } from '../netfilter/xtables/context.js';
 import type { ConntrackEntry, CtDir, CtRef, TcpCtState, Tuple } from './types.js';
-import { ctOf, type BySourceNode, type CtEntry, type TupleHash } from './entry.js';
+import { ctOf, type CtEntry, type TupleHash } from './entry.js';
 import { ChainTable } from './chains.js';
 import { jhash2Words2, jhash2Words4, reciprocalScale } from './jhash.js';
 import { copyTuple, icmpHasId, invertTuple, invertTupleInto, manipPacket, manipPacketToInverse, tupleEqual, tupleOf } from './tuple.js';
@@ -105,8 +105,9 @@ export class Conntrack {
   private confirmedHead: CtEntry | null = null;
   private confirmedTail: CtEntry | null = null;
   private confirmedCount = 0;
-  /** nf_nat_bysource: source-NATed entries by original (src, sport, proto). */
-  private readonly bysource: ChainTable<BySourceNode>;
+  /** nf_nat_bysource: source-NATed entries by original (src, sport, proto). The entries are their
+   *  own chain nodes (slot, next), as struct nf_conn embeds nat_bysource: no node object each. */
+  private readonly bysource: ChainTable<CtEntry>;
   /** The table's hash seed (nf_conntrack_hash_rnd), drawn once from the world's Rng. */
   private readonly seed: number;
   private nextId = 1;
@@ -242,7 +243,7 @@ export class Conntrack {
     this.confirmedCount--;
     if (e.hashOrig !== null) { this.table.remove(e.hashOrig); e.hashOrig = null; }
     if (e.hashReply !== null) { this.table.remove(e.hashReply); e.hashReply = null; }
-    if (e.bysource !== null) { this.bysource.remove(e.bysource); e.bysource = null; }
+    if (e.inBySource) { this.bysource.remove(e); e.inBySource = false; }
   }
 
   private srcKey(t: Tuple): number {
@@ -250,17 +251,17 @@ export class Conntrack {
   }
 
   private addBySource(e: CtEntry): void {
-    if (e.bysource !== null) return;
-    e.bysource = { slot: this.srcKey(e.orig), entry: e, next: null };
-    this.bysource.insertHead(e.bysource);
+    if (e.inBySource) return;
+    e.slot = this.srcKey(e.orig);
+    e.inBySource = true;
+    this.bysource.insertHead(e);
   }
 
   private bySourceList(t: Tuple): readonly CtEntry[] {
     const out: CtEntry[] = [];
     const now = this.clock.now();
     // same_src: protocol, source address and source port of the original direction; newest first.
-    for (let n = this.bysource.first(this.srcKey(t)); n !== null; n = n.next) {
-      const e = n.entry;
+    for (let e = this.bysource.first(this.srcKey(t)); e !== null; e = e.next) {
       if (e.orig.proto === t.proto && e.orig.src === t.src && e.orig.sport === t.sport && e.expires > now) out.push(e);
     }
     return out;
@@ -314,7 +315,9 @@ export class Conntrack {
       dying: false,
       hashOrig: null,
       hashReply: null,
-      bysource: null,
+      slot: 0,
+      next: null,
+      inBySource: false,
       prevConfirmed: null,
       nextConfirmed: null,
     };
@@ -711,7 +714,8 @@ export class Conntrack {
       e.dying = true;
       e.prevConfirmed = e.nextConfirmed = null;
       e.hashOrig = e.hashReply = null;
-      e.bysource = null;
+      e.inBySource = false;
+      e.next = null;
       e = next;
     }
     this.confirmedHead = this.confirmedTail = null;

@@ -23,18 +23,14 @@ export interface CtEntry extends ConntrackEntry {
    *  a clash entry has no reply node. */
   hashOrig: TupleHash | null;
   hashReply: TupleHash | null;
-  /** The entry's node in nf_nat_bysource while it is there (ct->nat_bysource). */
-  bysource: BySourceNode | null;
+  /** In nf_nat_bysource (ct->nat_bysource): whether the entry is there, the hash of its original
+   *  source that chains it, and the next entry of that chain. */
+  inBySource: boolean;
+  slot: number;
+  next: CtEntry | null;
   /** Neighbours in the table's list of confirmed entries (insertion order, conntrack -L). */
   prevConfirmed: CtEntry | null;
   nextConfirmed: CtEntry | null;
-}
-
-/** An entry's place in nf_nat_bysource, chained by the hash of its original source. */
-export interface BySourceNode {
-  readonly slot: number;
-  readonly entry: CtEntry;
-  next: BySourceNode | null;
 }
 
 /** One of the two hash-table nodes of an entry (struct nf_conntrack_tuple_hash). */
