@@ -33,16 +33,11 @@ const enum Cur { None, Comment, Tcp, Udp, Statistic }
 // variables, which would live in a context allocated per line).
 let L = '';
 let R: Rule = newRule();
-let lineNum = 0;
-let tableName = '';
-let chainName = '';
 let cur = Cur.None;
 // The current module's options: at most one each.
 let mode = -1; // statistic --mode: 1 random
 let probAt = -1;
 let probEnd = -1;
-let probCol = 0;
-let modeCol = 0;
 let commentText: string | null = null;
 let ports: PortMatch | null = null;
 let portSeen = 0;
@@ -115,9 +110,6 @@ export function fastAppend(line: string, lineNo: number, chains: ReadonlyMap<str
   }
   const r = newRule();
   R = r;
-  lineNum = lineNo;
-  tableName = table;
-  chainName = chain.name;
   let seen = 0;
   cur = Cur.None;
   let targetDone = false;
@@ -191,7 +183,7 @@ export function fastAppend(line: string, lineNo: number, chains: ReadonlyMap<str
           if (eq(line, vi, ve, 'comment')) { cur = Cur.Comment; commentText = null; }
           else if (eq(line, vi, ve, 'tcp')) { cur = Cur.Tcp; ports = null; portSeen = 0; }
           else if (eq(line, vi, ve, 'udp')) { cur = Cur.Udp; ports = null; portSeen = 0; }
-          else if (eq(line, vi, ve, 'statistic')) { cur = Cur.Statistic; mode = -1; probAt = -1; modeCol = vi - 1; }
+          else if (eq(line, vi, ve, 'statistic')) { cur = Cur.Statistic; mode = -1; probAt = -1; }
           else return null;
           break;
         }
@@ -253,12 +245,10 @@ export function fastAppend(line: string, lineNo: number, chains: ReadonlyMap<str
         if (eq(line, flagAt, flagEnd, '--mode')) {
           if (mode !== -1 || !eq(line, vi, ve, 'random')) return null;
           mode = 1;
-          modeCol = flagAt + 1;
         } else if (eq(line, flagAt, flagEnd, '--probability')) {
           if (probAt !== -1) return null;
           probAt = vi;
           probEnd = ve;
-          probCol = flagAt + 1;
         } else return null;
         break;
       case Cur.None:
@@ -305,13 +295,18 @@ function finishMatch(): boolean {
       return true;
     case Cur.Statistic: {
       if (mode !== 1 || probAt < 0) return false;
-      const opts: OptionArg[] = [
-        { flag: '--mode', negated: false, values: ['random'], line: lineNum, col: modeCol },
-        { flag: '--probability', negated: false, values: [L.slice(probAt, probEnd)], line: lineNum, col: probCol },
-      ];
-      const data = parseOr(statistic, opts, header(tableName, chainName, R.proto));
-      if (data === undefined) return false;
-      R.matches.push({ module: statistic as MatchModule<unknown>, data });
+      // statistic.ts: digits[.digits] is a form its strtod-like check accepts; stored as the kernel
+      // stores it, lround(P * 2^31).
+      let dot = -1;
+      for (let k = probAt; k < probEnd; k++) {
+        const c = L.charCodeAt(k);
+        if (c === 46 && dot < 0 && k > probAt) dot = k;
+        else if (c < 48 || c > 57) return false;
+      }
+      if (probEnd <= probAt) return false;
+      const p = Number(L.slice(probAt, probEnd));
+      if (!(p >= 0 && p <= 1)) return false;
+      R.matches.push({ module: statistic as MatchModule<unknown>, data: { mode: 'random', probability: Math.round(0x80000000 * p), invert: false } });
       return true;
     }
   }
