@@ -161,6 +161,38 @@ export class Fib {
     return rule;
   }
 
+  /**
+   * Every table holds exactly `routes` afterwards (a capture's `ip route show table all`, a
+   * snapshot): the routes the addresses made are dropped first. Routes a table refuses (EEXIST)
+   * are returned with the error, the rest are kept.
+   */
+  replaceRoutes(routes: readonly Route[]): { route: Route; error: Error }[] {
+    for (const t of this.tableMap.values()) t.deleteWhere(() => true);
+    const refused: { route: Route; error: Error }[] = [];
+    for (const r of routes) {
+      try {
+        this.table(r.table).add(r, 'append');
+      } catch (e) {
+        refused.push({ route: r, error: e as Error });
+      }
+    }
+    return refused;
+  }
+
+  /** The rule list becomes exactly `rules` (in priority order); refused rules are returned. */
+  replaceRules(rules: readonly Partial<IpRule>[]): { rule: Partial<IpRule>; error: Error }[] {
+    this.ruleList = [];
+    const refused: { rule: Partial<IpRule>; error: Error }[] = [];
+    for (const r of rules) {
+      try {
+        this.addRule(r);
+      } catch (e) {
+        refused.push({ rule: r, error: e as Error });
+      }
+    }
+    return refused;
+  }
+
   /** `ip rule del`: the first rule whose fields equal every field given. */
   delRule(sel: Partial<IpRule>): IpRule {
     const keys = Object.keys(sel) as (keyof IpRule)[];

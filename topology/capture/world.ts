@@ -149,26 +149,12 @@ function importRoutes(ns: NetNS, cns: CaptureNamespace, warnings: string[]): voi
   if (cns.raw.routeJson !== null) {
     const { routes, warnings: w } = parseIpRouteJson(cns.raw.routeJson, file('route.json'));
     for (const x of w) warnings.push(`${file('route.json')} ${x.path}: ${x.message}`);
-    for (const t of ns.fib.tables.values()) t.deleteWhere(() => true);
-    for (const r of routes) {
-      try {
-        ns.fib.table(r.table).add(r, 'append');
-      } catch (e) {
-        warnings.push(`${file('route.json')}: ${(e as Error).message}`);
-      }
-    }
+    for (const x of ns.fib.replaceRoutes(routes)) warnings.push(`${file('route.json')}: ${x.error.message}`);
   }
   if (cns.raw.ruleJson !== null) {
     const { rules, warnings: w } = parseIpRuleJson(cns.raw.ruleJson, file('rule.json'));
     for (const x of w) warnings.push(`${file('rule.json')} ${x.path}: ${x.message}`);
-    for (const r of [...ns.fib.rules]) ns.fib.delRule({ priority: r.priority, action: r.action });
-    for (const r of rules) {
-      try {
-        ns.fib.addRule(r);
-      } catch (e) {
-        warnings.push(`${file('rule.json')}: ${(e as Error).message}`);
-      }
-    }
+    for (const x of ns.fib.replaceRules(rules)) warnings.push(`${file('rule.json')}: ${x.error.message}`);
   }
 }
 

@@ -125,10 +125,8 @@ export function restoreNetns(world: World, r: NetnsRecord, opts: RestoreNetnsOpt
     ns.addAddress(a.dev, a.addr, a.len, { scope: a.scope, broadcast: a.broadcast });
   }
   // The routes and rules as they were, replacing the ones the addresses made.
-  for (const t of ns.fib.tables.values()) t.deleteWhere(() => true);
-  for (const route of r.routes) ns.fib.table(route.table).add(route, 'append');
-  for (const rule of [...ns.fib.rules]) ns.fib.delRule({ priority: rule.priority, action: rule.action });
-  for (const rule of r.rules) ns.fib.addRule(rule);
+  ns.fib.replaceRoutes(r.routes);
+  ns.fib.replaceRules(r.rules);
   for (const n of r.neigh) ns.neigh.set(n);
   ns.listeners = r.listeners;
   if (r.ipsets.trim() !== '') ns.ipsets.restore(r.ipsets, { file: `${r.name}/ipset-save` });
