@@ -5,8 +5,8 @@
  * process start); any other executable is spawned, as libcni's invoke does.
  */
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { findInPath } from '../path.js';
 import { CniError, ERR, fail } from './errors.js';
 import { parseResult, type CniResult } from './result.js';
 import type { CniCommand, PluginContext, PluginOutput } from './skel.js';
@@ -17,17 +17,7 @@ export const LAUNCHER_MARK = '// kpath-cni-launcher';
 export function findPlugin(type: string, cniPath: readonly string[]): string {
   if (type === '') fail('no plugin name provided');
   if (type.includes('/')) fail(`invalid plugin name: ${type}`);
-  for (const dir of cniPath) {
-    const p = join(dir, type);
-    try {
-      if (!statSync(p).isFile()) continue;
-      accessSync(p, constants.X_OK);
-      return p;
-    } catch {
-      /* next directory */
-    }
-  }
-  fail(`failed to find plugin "${type}" in path [${cniPath.join(' ')}]`);
+  return findInPath(type, cniPath) ?? fail(`failed to find plugin "${type}" in path [${cniPath.join(' ')}]`);
 }
 
 function isKpathLauncher(path: string): boolean {

@@ -4,8 +4,7 @@
  * and read the result or the error object from stdout.
  */
 import { spawn } from 'node:child_process';
-import { accessSync, constants, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { findInPath } from '../path.js';
 
 export type CniCommand = 'ADD' | 'DEL' | 'CHECK' | 'VERSION' | 'GC' | 'STATUS';
 
@@ -84,17 +83,9 @@ export function findPlugin(type: string, dirs: readonly string[]): string {
   if (type === '' || type.includes('/') || type.includes('\\')) {
     throw new CniRuntimeError(`invalid plugin type ${JSON.stringify(type)}: expected a file name without a path separator`);
   }
-  for (const dir of dirs) {
-    const p = join(dir, type);
-    try {
-      if (!statSync(p).isFile()) continue;
-      accessSync(p, constants.X_OK);
-      return p;
-    } catch {
-      continue;
-    }
-  }
-  throw new CniRuntimeError(`failed to find plugin ${JSON.stringify(type)} in path [${dirs.join(' ')}]`);
+  const found = findInPath(type, dirs);
+  if (found === null) throw new CniRuntimeError(`failed to find plugin ${JSON.stringify(type)} in path [${dirs.join(' ')}]`);
+  return found;
 }
 
 /** Builds the child's environment: ours, minus any inherited CNI_* variable, plus this call's. */
