@@ -220,6 +220,15 @@ export class NetNS {
     return 'UNICAST';
   }
 
+  /**
+   * Whether conntrack's hooks are registered in this namespace. Since Linux 4.15 they are only while
+   * something holds a reference (nf_ct_netns_get): an iptables or nftables rule that needs
+   * conntrack, or an IPVS FTP service. A pod without such rules tracks no connection at all.
+   */
+  get conntrackActive(): boolean {
+    return this.xtables.needsConntrack || this.nftables.needsConntrack || (this.ipvs.enabled && this.ipvs.usesConntrack);
+  }
+
   ipvsProperty(skb: Skb): boolean {
     return hasIpvsProperty(skb);
   }

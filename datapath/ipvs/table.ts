@@ -99,6 +99,18 @@ export class IpvsTable {
     return this.list.length > 0;
   }
 
+  /**
+   * Whether a service holds a reference on the namespace's conntrack: __ip_vs_update_dest calls
+   * ip_vs_register_conntrack (nf_ct_netns_get) only for a masquerading real server of an FTP
+   * service (port 21), which needs conntrack's helper. UNVERIFIED: kernel source; no IPVS here.
+   */
+  get usesConntrack(): boolean {
+    for (const s of this.list) {
+      if (s.key.kind === 'addr' && s.key.port === 21 && s.dests.some((d) => d.fwd === 'masq')) return true;
+    }
+    return false;
+  }
+
   // ------------------------------------------------------------ services and real servers
 
   services(): readonly VirtualService[] {

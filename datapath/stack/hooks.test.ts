@@ -10,6 +10,8 @@ import { RecordingTracer } from '../trace/events.js';
 import { World } from '../world.js';
 import { sendProbe } from './probe.js';
 
+// The MASQUERADE rule never matches; it is there because the kernel walks nat chains only in a
+// namespace where some rule takes conntrack (see conntrack-users.test.ts).
 const LOG_EVERYWHERE = `*raw
 :PREROUTING ACCEPT [0:0]
 :OUTPUT ACCEPT [0:0]
@@ -37,6 +39,7 @@ COMMIT
 -A INPUT -j LOG
 -A OUTPUT -j LOG
 -A POSTROUTING -j LOG
+-A POSTROUTING -s 192.0.2.99/32 -j MASQUERADE
 COMMIT
 *filter
 :INPUT ACCEPT [0:0]

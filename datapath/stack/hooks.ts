@@ -228,7 +228,7 @@ export function runHook(f: Flight, ns: NetNS, hook: Hook, skb: Skb, dev: HookDev
       if ((v = up(nf, NF_IP_PRI.RAW)).kind !== 'accept') return v;
       if ((v = table(f, ns, hook, 'raw', dev, skb)).kind !== 'accept') return v;
       if ((v = up(nf, NF_IP_PRI.CONNTRACK)).kind !== 'accept') return v;
-      if ((v = ct.in(skb, cost)).kind !== 'accept') return v;
+      if (ns.conntrackActive && (v = ct.in(skb, cost)).kind !== 'accept') return v;
       if ((v = up(nf, NF_IP_PRI.MANGLE)).kind !== 'accept') return v;
       if ((v = table(f, ns, hook, 'mangle', dev, skb)).kind !== 'accept') return v;
       if ((v = up(nf, NF_IP_PRI.NAT_DST)).kind !== 'accept') return v;
@@ -267,7 +267,7 @@ export function runHook(f: Flight, ns: NetNS, hook: Hook, skb: Skb, dev: HookDev
       if ((v = up(nf, NF_IP_PRI.RAW)).kind !== 'accept') return v;
       if ((v = table(f, ns, hook, 'raw', dev, skb)).kind !== 'accept') return v;
       if ((v = up(nf, NF_IP_PRI.CONNTRACK)).kind !== 'accept') return v;
-      if ((v = ct.in(skb, cost)).kind !== 'accept') return v;
+      if (ns.conntrackActive && (v = ct.in(skb, cost)).kind !== 'accept') return v;
       let m = skb.mark, s = skb.pkt.src, d = skb.pkt.dst;
       if ((v = up(nf, NF_IP_PRI.MANGLE)).kind !== 'accept') return v;
       if ((v = table(f, ns, hook, 'mangle', dev, skb)).kind !== 'accept') return v;

@@ -23,6 +23,9 @@ export class NftRuleset {
   tables = new Map<string, NftTable>();
   /** Bumped on every commit so hook registrations can be cached. */
   generation = 0;
+  /** A loaded expression holds a reference on the namespace's conntrack (nf_ct_netns_get in the
+   *  init of nft_ct, nft_nat and nft_masq): conntrack's hooks run in the namespace. */
+  needsConntrack = false;
 
   /** `nft -f FILE`: parse and apply atomically; throws NftSyntaxError or NftApplyError. */
   apply(text: string, file = '<input>'): void {
@@ -31,6 +34,7 @@ export class NftRuleset {
     for (const cmd of commands) applyCommand(next, cmd);
     this.tables = next;
     this.generation++;
+    this.needsConntrack = tablesNeedConntrack(next);
   }
 
   table(name: string): NftTable | undefined {
@@ -46,6 +50,17 @@ export class NftRuleset {
   get empty(): boolean {
     return this.tables.size === 0;
   }
+}
+
+function tablesNeedConntrack(tables: ReadonlyMap<string, NftTable>): boolean {
+  for (const t of tables.values()) {
+    for (const c of t.chains.values()) {
+      for (const r of c.rules) {
+        for (const e of r.exprs) if (e.kind === 'ctstate' || e.kind === 'dnat' || e.kind === 'masquerade') return true;
+      }
+    }
+  }
+  return false;
 }
 
 function cloneTables(src: Map<string, NftTable>): Map<string, NftTable> {

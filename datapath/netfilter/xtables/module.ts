@@ -49,6 +49,9 @@ export class ModuleOptionError extends Error {
 export interface MatchModule<D = unknown> {
   readonly name: string;
   readonly options: readonly OptionSpec[];
+  /** The kernel's checkentry takes a reference on the namespace's conntrack (nf_ct_netns_get):
+   *  while such a rule is loaded, conntrack's hooks are registered in its namespace. */
+  readonly needsConntrack?: boolean;
   /** Builds the match's data from its options; throws ModuleOptionError on bad options. */
   parse(options: readonly OptionArg[], rule: RuleHeader): D;
   /** The options exactly as iptables-save prints them after `-m NAME ` (may be empty). */
@@ -68,6 +71,8 @@ export type TargetResult =
 export interface TargetModule<D = unknown> {
   readonly name: string;
   readonly options: readonly OptionSpec[];
+  /** As MatchModule.needsConntrack: checkentry calls nf_ct_netns_get. */
+  readonly needsConntrack?: boolean;
   /** Tables (and hooks) the target is allowed in, as its checkentry enforces; empty: anywhere. */
   readonly tables?: readonly string[];
   parse(options: readonly OptionArg[], rule: RuleHeader): D;

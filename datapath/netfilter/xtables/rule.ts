@@ -215,6 +215,18 @@ function unknownModule(env: BuildEnv, r: Rule, col: number, message: string): vo
   r.uncertain = true;
 }
 
+/** Modules kpath does not implement whose checkentry takes conntrack (nf_ct_netns_get), as an
+ *  uncertain rule of a capture names them. */
+const UNKNOWN_CONNTRACK_USERS = /(?:^|\s)(?:-m\s+(?:helper|connlimit|connbytes|connlabel|cluster)|-j\s+(?:NETMAP|SYNPROXY|CLUSTERIP))(?:\s|$)/;
+
+/** Whether loading this rule registers conntrack in its namespace: one of its modules' checkentry
+ *  calls nf_ct_netns_get (xt_conntrack, xt_state, xt_connmark, xt_nat, xt_MASQUERADE, xt_CT, ...). */
+export function ruleNeedsConntrack(r: Rule): boolean {
+  if (r.uncertain) return r.opaqueText !== null && UNKNOWN_CONNTRACK_USERS.test(r.opaqueText);
+  for (let i = 0; i < r.matches.length; i++) if (r.matches[i]!.module.needsConntrack === true) return true;
+  return r.target.kind === 'module' && r.target.module.needsConntrack === true;
+}
+
 /** Builds a rule from its options (iptables' do_parse + each module's parse/final_check). */
 export function buildRule(options: readonly OptionArg[], env: BuildEnv, opaqueText: () => string): Rule {
   const r = newRule();

@@ -7,7 +7,7 @@ import type { Skb } from '../../packet.js';
 import { BUILTIN_CHAINS, TABLES, type Hook, type HookVerdict, type TableName } from '../hooks.js';
 import type { XtContext } from './context.js';
 import { LineSyntaxError, parseCommandLine } from './syntax.js';
-import { buildRule, RuleError, saveRule, saveRuleOptions, type BuildEnv, type Rule } from './rule.js';
+import { buildRule, RuleError, ruleNeedsConntrack, saveRule, saveRuleOptions, type BuildEnv, type Rule } from './rule.js';
 import type { OptionArg, TargetModule } from './module.js';
 import { walk, type Chain, type Policy } from './evaluate.js';
 import { fastAppend, fastChain, fastForget } from './fastpath.js';
@@ -61,6 +61,8 @@ const HOOK_CHAINS: ReadonlySet<string> = new Set(['PREROUTING', 'INPUT', 'FORWAR
 
 export class XtTable {
   readonly chains = new Map<string, Chain>();
+  /** Rules whose modules take the namespace's conntrack (ruleNeedsConntrack), counted at COMMIT. */
+  conntrackUsers = 0;
   constructor(readonly name: TableName) {}
 
   static fresh(name: TableName): XtTable {
@@ -106,6 +108,7 @@ export class XtablesRuleset {
   private readonly byName = new Map<TableName, XtTable>();
   private lastChain: Chain | null = null;
   private lastTable: XtTable | null = null;
+  private conntrackUsers = 0;
   /** Use the chain indexes (true) or the plain linear walk (false). Results are identical. */
   useIndex = true;
 
@@ -120,6 +123,13 @@ export class XtablesRuleset {
 
   table(name: TableName): XtTable | undefined {
     return this.byName.get(name);
+  }
+
+  /** Whether a loaded rule holds a reference on the namespace's conntrack (nf_ct_netns_get): then
+   *  conntrack's hooks run there. Without one, the kernel tracks nothing in the namespace and its
+   *  nat chains are never walked (nf_nat_inet_fn accepts a packet that has no conntrack entry). */
+  get needsConntrack(): boolean {
+    return this.conntrackUsers > 0;
   }
 
   chain(table: TableName, name: string): Chain | undefined {
@@ -215,6 +225,8 @@ export class XtablesRuleset {
     fastForget();
     if (cur !== null) fail(lineNo + 1, 1, 'COMMIT', `COMMIT expected at line ${lineNo + 1} (table ${cur.name} opened at line ${curLine})`);
     for (const [name, t] of staged) this.byName.set(name, t);
+    this.conntrackUsers = 0;
+    for (const t of this.byName.values()) this.conntrackUsers += t.conntrackUsers;
     return { tables: [...staged.keys()], rules, warnings };
   }
 
@@ -430,6 +442,9 @@ export class XtablesRuleset {
     for (let h = 0; h < builtins.length; h++) visit(idOf.get(builtins[h]!)!, 1 << h);
     // Loops among chains no built-in chain reaches are refused too (the kernel checks every chain).
     for (let i = 0; i < n; i++) if (hooks[i] === 0) visit(i, NO_HOOK);
+    let conntrackUsers = 0;
+    for (let i = 0; i < n; i++) for (const r of chains[i]!.rules) if (ruleNeedsConntrack(r)) conntrackUsers++;
+    t.conntrackUsers = conntrackUsers;
     // Targets limited to some tables/hooks: each module's limits worked out once.
     const limits = new Map<TargetModule<unknown>, { tableOk: boolean; hookList: string[]; hookBits: number }>();
     for (let i = 0; i < n; i++) {

@@ -17,6 +17,7 @@ const OPTIONS: readonly OptionSpec[] = [{ name: '--mark', values: 1, invertible:
 
 export const connmark: MatchModule<ConnmarkMatch> = {
   name: 'connmark',
+  needsConntrack: true,
   options: OPTIONS,
   parse(options: readonly OptionArg[]): ConnmarkMatch {
     const opt = collectOptions('connmark', options, OPTIONS).get('--mark');

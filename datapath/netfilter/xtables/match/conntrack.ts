@@ -283,6 +283,7 @@ function match(d: ConntrackMatch, skb: Skb, ctx: XtContext): boolean {
 
 export const conntrack: MatchModule<ConntrackMatch> = {
   name: 'conntrack',
+  needsConntrack: true,
   options: OPTIONS,
   parse,
   save: (d) => saveOptions(d).trimStart(),

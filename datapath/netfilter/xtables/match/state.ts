@@ -26,6 +26,7 @@ const OPTIONS: readonly OptionSpec[] = [{ name: '--state', values: 1, invertible
 
 export const state: MatchModule<StateMatch> = {
   name: 'state',
+  needsConntrack: true,
   options: OPTIONS,
   parse(options: readonly OptionArg[]): StateMatch {
     const opt = collectOptions('state', options, OPTIONS).get('--state');

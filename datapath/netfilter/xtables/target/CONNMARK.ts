@@ -95,4 +95,4 @@ function run(d: ConnmarkTarget, skb: Skb): TargetResult {
   return { kind: 'continue' };
 }
 
-export const CONNMARK: TargetModule<ConnmarkTarget> = { name: 'CONNMARK', options: OPTIONS, parse, save, run };
+export const CONNMARK: TargetModule<ConnmarkTarget> = { name: 'CONNMARK', needsConntrack: true, options: OPTIONS, parse, save, run };

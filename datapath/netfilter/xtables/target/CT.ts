@@ -56,4 +56,4 @@ function run(d: CtTarget, skb: Skb): TargetResult {
   return { kind: 'continue' };
 }
 
-export const CT: TargetModule<CtTarget> = { name: 'CT', options: OPTIONS, tables: ['raw'], parse, save, run };
+export const CT: TargetModule<CtTarget> = { name: 'CT', needsConntrack: true, options: OPTIONS, tables: ['raw'], parse, save, run };

@@ -10,6 +10,7 @@ import { parseAddrRange, printRange } from './nat-range.js';
 
 export const DNAT: TargetModule<NatRange> = {
   name: 'DNAT',
+  needsConntrack: true,
   options: [
     { name: '--to-destination', values: 1, invertible: false },
     { name: '--random', values: 0, invertible: false },

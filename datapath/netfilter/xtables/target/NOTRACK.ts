@@ -9,6 +9,7 @@ import type { NoOptions } from './TRACE.js';
 
 export const NOTRACK: TargetModule<NoOptions> = {
   name: 'NOTRACK',
+  needsConntrack: true,
   options: [],
   tables: ['raw'],
   parse(options: readonly OptionArg[]): NoOptions {

@@ -10,6 +10,7 @@ import { emptyRange, parsePortRange, printRange } from './nat-range.js';
 
 export const REDIRECT: TargetModule<NatRange> = {
   name: 'REDIRECT',
+  needsConntrack: true,
   options: [
     { name: '--to-ports', values: 1, invertible: false },
     { name: '--random', values: 0, invertible: false },

@@ -9,6 +9,7 @@ import { parseAddrRange, printRange } from './nat-range.js';
 
 export const SNAT: TargetModule<NatRange> = {
   name: 'SNAT',
+  needsConntrack: true,
   options: [
     { name: '--to-source', values: 1, invertible: false },
     { name: '--random', values: 0, invertible: false },
