@@ -15,7 +15,7 @@ import {
   type FibErrno, type Nexthop, type Route,
 } from './route.js';
 import { defaultRules, makeRule, ruleMatches, sameRule, type IpRule, type RuleFlow } from './rule.js';
-import { RouteError, RoutingTable, type AddMode, type RouteSelector } from './table.js';
+import { RouteError, RoutingTable, type AddMode, type RouteSelector, type TableLookupKey } from './table.js';
 
 /** What a route lookup is asked (struct flowi4). */
 export interface FlowKey {
@@ -92,6 +92,7 @@ export class Fib {
   private ruleList: IpRule[] = defaultRules();
   private readonly devs = new Map<string, DevState>();
   private readonly opts: Required<FibOptions>;
+  private readonly tableKey: TableLookupKey = { dst: 0, tos: 0, oif: null, scope: 0 };
 
   constructor(opts: FibOptions = {}) {
     this.opts = { multipathHashPolicy: 0, hashSeed: 0, promoteSecondaries: false, ...opts };
@@ -299,10 +300,14 @@ export class Fib {
    * that ends without a route fails ENETUNREACH.
    */
   lookup(flow: FlowKey): FibResult {
-    const rf: RuleFlow = {
-      src: flow.src, dst: flow.dst, mark: flow.mark, iif: flow.iif, oif: flow.oif,
-      proto: flow.proto, sport: flow.sport, dport: flow.dport, tos: flow.tos, uid: flow.uid ?? 0,
-    };
+    // The flow is the rules' selector input as it is (a FlowKey is a RuleFlow); the tables' key is
+    // one record refilled per table (lookup is never re-entered).
+    const rf: RuleFlow = flow;
+    const key = this.tableKey;
+    key.dst = flow.dst;
+    key.tos = flow.tos;
+    key.oif = flow.oif;
+    key.scope = RT_SCOPE.global;
     const rules = this.ruleList;
     for (let i = 0; i < rules.length; i++) {
       const rule = rules[i]!;
@@ -321,7 +326,7 @@ export class Fib {
         case 'lookup': {
           const t = this.tableMap.get(act.table);
           if (t === undefined) continue;
-          const hit = t.lookup({ dst: flow.dst, tos: flow.tos, oif: flow.oif, scope: RT_SCOPE.global });
+          const hit = t.lookup(key);
           if (hit === null) continue;
           const err = routeTypeError(hit.route.type);
           if (err === 'EAGAIN') continue;

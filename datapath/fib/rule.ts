@@ -91,7 +91,8 @@ export interface RuleFlow {
   sport: number;
   dport: number;
   tos: number;
-  uid: number;
+  /** Socket owner; 0 (root) when absent. */
+  uid?: number;
 }
 
 /** fib_rule_match + fib4_rule_match, with `not` applied to the whole result. */
@@ -105,7 +106,10 @@ function matchSelectors(r: IpRule, f: RuleFlow): boolean {
   if ((((r.fwmark ^ f.mark) & r.fwmask) >>> 0) !== 0) return false;
   // DEVIATION: no VRF devices are modelled, so an l3mdev rule never matches.
   if (r.l3mdev) return false;
-  if (r.uidrange !== null && (f.uid < r.uidrange.start || f.uid > r.uidrange.end)) return false;
+  if (r.uidrange !== null) {
+    const uid = f.uid ?? 0;
+    if (uid < r.uidrange.start || uid > r.uidrange.end) return false;
+  }
   if (r.src !== null && ((f.src & prefixMask(r.src.len)) >>> 0) !== r.src.addr) return false;
   if (r.dst !== null && ((f.dst & prefixMask(r.dst.len)) >>> 0) !== r.dst.addr) return false;
   if (r.tos !== 0 && r.tos !== f.tos) return false;

@@ -69,8 +69,10 @@ export function routeOutput(f: Flight, ns: NetNS, skb: Skb, oif: string | null):
  * route lookup first (errors fail the send before any hook), then ip_local_out.
  */
 export function socketSend(f: Flight, ns: NetNS, pkt: Packet, opts: SendOptions): void {
-  const skb = newSkb(pkt, { mark: opts.mark, socketMark: opts.mark, locallyGenerated: true });
-  f.walk.hop(ns.name, null, 'send', pkt, { text: `socket send${opts.mark ? ` mark 0x${opts.mark.toString(16)}` : ''}` });
+  const skb = newSkb(pkt);
+  skb.mark = skb.socketMark = opts.mark;
+  skb.locallyGenerated = true;
+  if (f.walk.tracer.enabled) f.walk.hop(ns.name, null, 'send', pkt, { text: `socket send${opts.mark ? ` mark 0x${opts.mark.toString(16)}` : ''}` });
   const r = routeOutput(f, ns, skb, opts.oif);
   if (!r.ok) return dropped(f, ns.name, null, pkt, `send-error:${r.errno}`);
   const out = outRoute(r);
@@ -240,7 +242,7 @@ export function localDeliver(f: Flight, ns: NetNS, dev: string, skb: Skb): void 
   if (f.role === 'probe' && (p.proto === IPPROTO_TCP || p.proto === IPPROTO_UDP) && !ns.hasListener(p.proto, p.dst, p.dport)) {
     return noSocket(f, ns, dev, skb);
   }
-  f.walk.hop(ns.name, dev, 'deliver', p, { text: `local delivery on ${dev}` });
+  if (f.walk.tracer.enabled) f.walk.hop(ns.name, dev, 'deliver', p, { text: `local delivery on ${dev}` });
   if (f.role === 'probe') {
     if (f.walk.delivered === null) f.walk.delivered = { netns: ns.name, iface: dev, pkt: clonePacket(p) };
   } else if (ns.name === f.walk.sender && f.walk.reply === null) {

@@ -102,7 +102,7 @@ export function neighOutput(f: Flight, ns: NetNS, dev: string, nexthop: IPv4, sk
   }
   const mac = resolveNeighbour(f, ns, dev, nexthop);
   if (mac === null) return neighFailed(f, ns, dev, nexthop, skb);
-  f.walk.hop(ns.name, dev, 'neigh', skb.pkt, { text: `${formatIPv4(nexthop)} lladdr ${mac}` });
+  if (f.walk.tracer.enabled) f.walk.hop(ns.name, dev, 'neigh', skb.pkt, { text: `${formatIPv4(nexthop)} lladdr ${mac}` });
   xmit(f, ns, link, { srcMac: link.mac, dstMac: mac, pkt: skb.pkt }, skb);
 }
 
@@ -124,9 +124,9 @@ export function xmit(f: Flight, ns: NetNS, link: Link, frame: Frame, skb: Skb): 
       const peerNs = f.walk.world.namespaces.get(link.peerNetns);
       if (peerNs === undefined) return dropped(f, ns.name, link.name, frame.pkt, 'veth-peer-missing');
       f.walk.cost.namespaceHops++;
-      f.walk.hop(ns.name, link.name, 'link', frame.pkt, { text: `veth → ${peerNs.name}:${link.peerName}` });
+      if (f.walk.tracer.enabled) f.walk.hop(ns.name, link.name, 'link', frame.pkt, { text: `veth → ${peerNs.name}:${link.peerName}` });
       // The crossing hands the peer a scrubbed copy (veth_xmit → skb_scrub_packet).
-      return netifReceive(f, peerNs, link.peerName, { ...frame, pkt: clonePacket(frame.pkt) });
+      return netifReceive(f, peerNs, link.peerName, { srcMac: frame.srcMac, dstMac: frame.dstMac, pkt: clonePacket(frame.pkt) });
     }
     case 'bridge':
       return bridgeDevXmit(f, ns, link, frame);
@@ -160,7 +160,7 @@ export function netifReceive(f: Flight, ns: NetNS, dev: string, frame: Frame): v
 function bridgeDevXmit(f: Flight, ns: NetNS, br: BridgeLink, frame: Frame): void {
   const ports = bridgeTargets(f, ns, br, frame.dstMac, null);
   if (ports.length === 0) return dropped(f, ns.name, br.name, frame.pkt, 'bridge-no-port');
-  f.walk.hop(ns.name, br.name, 'bridge', frame.pkt, { text: `fdb ${frame.dstMac} → ${ports.map((p) => p.name).join(',')}` });
+  if (f.walk.tracer.enabled) f.walk.hop(ns.name, br.name, 'bridge', frame.pkt, { text: `fdb ${frame.dstMac} → ${ports.map((p) => p.name).join(',')}` });
   for (const port of ports) xmit(f, ns, port, ports.length > 1 ? { ...frame, pkt: clonePacket(frame.pkt) } : frame, newSkb(frame.pkt));
 }
 
@@ -203,7 +203,10 @@ function bridgeInput(f: Flight, ns: NetNS, br: BridgeLink, port: Link, frame: Fr
     else br.fdb.set(frame.srcMac, { mac: frame.srcMac, port: port.name, permanent: false, updated: ns.clock.now() });
   }
   const nfCall = ns.sysctl.bridgeNfCallIptables || br.nfCallIptables;
-  const skb = newSkb(frame.pkt, { iif: br.name, physIn: port.name, bridged: true });
+  const skb = newSkb(frame.pkt);
+  skb.iif = br.name;
+  skb.physIn = port.name;
+  skb.bridged = true;
   let dstMac = frame.dstMac;
   if (nfCall) {
     const dst0 = frame.pkt.dst;
@@ -229,7 +232,7 @@ function bridgeInput(f: Flight, ns: NetNS, br: BridgeLink, port: Link, frame: Fr
   if (dstMac === br.mac || dstMac === BROADCAST_MAC) {
     skb.bridged = false;
     skb.physIn = null;
-    f.walk.hop(ns.name, br.name, 'bridge', frame.pkt, { text: `${port.name} → ${br.name} (local)` });
+    if (f.walk.tracer.enabled) f.walk.hop(ns.name, br.name, 'bridge', frame.pkt, { text: `${port.name} → ${br.name} (local)` });
     // Passed up (br_pass_frame_up → netif_receive_skb on the bridge): a capture sees it there.
     observe(f, ns.name, br.name, frame.pkt);
     return ipRcv(f, ns, br.name, skb, nfCall);
@@ -241,7 +244,7 @@ function bridgeInput(f: Flight, ns: NetNS, br: BridgeLink, port: Link, frame: Fr
       if (targets.length === 1) return dropped(f, ns.name, port.name, frame.pkt, 'bridge-hairpin-off');
       continue;
     }
-    f.walk.hop(ns.name, br.name, 'bridge', frame.pkt, { text: `${port.name} → ${out.name}${out === port ? ' (hairpin)' : ''}` });
+    if (f.walk.tracer.enabled) f.walk.hop(ns.name, br.name, 'bridge', frame.pkt, { text: `${port.name} → ${out.name}${out === port ? ' (hairpin)' : ''}` });
     const fskb: Skb = targets.length > 1 ? { ...skb, pkt: clonePacket(frame.pkt) } : skb;
     fskb.physOut = out.name;
     if (nfCall) {

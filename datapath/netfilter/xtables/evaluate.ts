@@ -76,12 +76,13 @@ export interface ChainIndex {
 interface IndexRun {
   start: number;
   end: number; // exclusive
-  /** key → ascending positions of rules with that key. */
-  byKey: Map<number, number[]>;
+  /** destination (as int32) → protocol and port key → ascending positions of rules with that key.
+   *  Two levels of small-integer keys: one 50-bit key would be a heap number per look-up. */
+  byKey: Map<number, Map<number, number[]>>;
 }
 
-function keyOf(dst: number, protoCode: number, port: number): number {
-  return dst * 262144 + protoCode * 65536 + port;
+function portKey(protoCode: number, port: number): number {
+  return protoCode * 65536 + port;
 }
 
 /** The key of a rule whose only discriminator is `-d IP/32 -p P [-m P] --dport N`, else -1. */
@@ -103,7 +104,7 @@ function indexKey(r: Rule): number {
     if ((name === 'tcp' && r.proto !== 6) || (name === 'udp' && r.proto !== 17) || (name === 'sctp' && r.proto !== 132)) return -1;
     port = d.dLo;
   }
-  return port < 0 ? -1 : keyOf(r.dst, code, port);
+  return port < 0 ? -1 : portKey(code, port);
 }
 
 export function buildIndex(rules: readonly Rule[]): ChainIndex | null {
@@ -118,11 +119,14 @@ export function buildIndex(rules: readonly Rule[]): ChainIndex | null {
     let j = i;
     while (j < rules.length && indexKey(rules[j]!) >= 0) j++;
     if (j - i >= MIN_RUN) {
-      const byKey = new Map<number, number[]>();
+      const byKey = new Map<number, Map<number, number[]>>();
       for (let k = i; k < j; k++) {
         const key = indexKey(rules[k]!);
-        const list = byKey.get(key);
-        if (list === undefined) byKey.set(key, [k]);
+        const dst = rules[k]!.dst | 0;
+        let byPort = byKey.get(dst);
+        if (byPort === undefined) byKey.set(dst, (byPort = new Map()));
+        const list = byPort.get(key);
+        if (list === undefined) byPort.set(key, [k]);
         else list.push(k);
         runAt[k] = runs.length;
       }
@@ -135,10 +139,14 @@ export function buildIndex(rules: readonly Rule[]): ChainIndex | null {
 
 // ---------------------------------------------------------------------------------------------
 
-interface Frame {
-  chain: Chain;
-  pos: number;
-}
+/**
+ * The jump stack of ipt_do_table (its per-CPU jumpstack): the chain and rule position to return
+ * to. Shared by every walk, each walk using the part above where it started (a target may cause
+ * another walk before its own returns); nothing is allocated per jump.
+ */
+const stackChain: Chain[] = [];
+const stackPos: number[] = [];
+let sp = 0;
 
 export interface WalkOptions {
   useIndex: boolean;
@@ -149,9 +157,18 @@ export interface WalkOptions {
 
 /** Runs one packet through the built-in chain `start` (ipt_do_table). */
 export function walk(start: Chain, skb: Skb, ctx: XtContext, o: WalkOptions): HookVerdict {
+  const base = sp;
+  try {
+    return walkFrom(start, skb, ctx, o, base);
+  } finally {
+    for (let k = base; k < sp; k++) stackChain[k] = undefined as unknown as Chain; // no stale chains kept alive
+    sp = base;
+  }
+}
+
+function walkFrom(start: Chain, skb: Skb, ctx: XtContext, o: WalkOptions, base: number): HookVerdict {
   const cost = ctx.cost;
   const tracing = ctx.tracer.enabled;
-  const stack: Frame[] = [];
   let chain = start;
   let i = 0;
   const len = skb.pkt.length;
@@ -159,10 +176,10 @@ export function walk(start: Chain, skb: Skb, ctx: XtContext, o: WalkOptions): Ho
     const rules = chain.rules;
     if (i >= rules.length) {
       if (chain.builtin) return policy(start, skb, ctx, o);
-      const f = stack.pop();
-      if (f === undefined) return policy(start, skb, ctx, o);
-      chain = f.chain;
-      i = f.pos;
+      if (sp === base) return policy(start, skb, ctx, o);
+      sp--;
+      chain = stackChain[sp]!;
+      i = stackPos[sp]!;
       continue;
     }
     let r: Rule;
@@ -176,7 +193,7 @@ export function walk(start: Chain, skb: Skb, ctx: XtContext, o: WalkOptions): Ho
         const code = PROTO_CODE[p.proto];
         let hit = -1;
         if (code !== undefined) {
-          const list = ir.byKey.get(keyOf(p.dst, code, p.dport));
+          const list = ir.byKey.get(p.dst | 0)?.get(portKey(code, p.dport));
           if (list !== undefined) {
             for (let k = 0; k < list.length; k++) {
               if (list[k]! >= i) {
@@ -198,7 +215,7 @@ export function walk(start: Chain, skb: Skb, ctx: XtContext, o: WalkOptions): Ho
         r = rules[i]!;
         cost.rulesEvaluated++;
         if (!ruleMatches(r, skb, ctx)) {
-          if (r.uncertain && tracing) uncertainHop(ctx, o, chain, i, r, stack.length, skb);
+          if (r.uncertain && tracing) uncertainHop(ctx, o, chain, i, r, sp - base, skb);
           i++;
           continue;
         }
@@ -207,7 +224,7 @@ export function walk(start: Chain, skb: Skb, ctx: XtContext, o: WalkOptions): Ho
       r = rules[i]!;
       cost.rulesEvaluated++;
       if (!ruleMatches(r, skb, ctx)) {
-        if (r.uncertain && tracing) uncertainHop(ctx, o, chain, i, r, stack.length, skb);
+        if (r.uncertain && tracing) uncertainHop(ctx, o, chain, i, r, sp - base, skb);
         i++;
         continue;
       }
@@ -217,33 +234,33 @@ export function walk(start: Chain, skb: Skb, ctx: XtContext, o: WalkOptions): Ho
     const t = r.target;
     switch (t.kind) {
       case 'none':
-        if (tracing) hop(ctx, o, chain.name, i + 1, saveRule(chain.name, r), 'continue', stack.length, skb);
+        if (tracing) hop(ctx, o, chain.name, i + 1, saveRule(chain.name, r), 'continue', sp - base, skb);
         i++;
         break;
       case 'standard':
-        if (tracing) hop(ctx, o, chain.name, i + 1, saveRule(chain.name, r), t.verdict, stack.length, skb);
+        if (tracing) hop(ctx, o, chain.name, i + 1, saveRule(chain.name, r), t.verdict, sp - base, skb);
         if (t.verdict === 'ACCEPT') return ACCEPT_VERDICT;
         if (t.verdict === 'DROP') return { kind: 'drop', reason: `${o.table} ${chain.name} rule ${i + 1}: DROP` };
         {
           if (chain.builtin) return policy(start, skb, ctx, o);
-          const f = stack.pop();
-          if (f === undefined) return policy(start, skb, ctx, o);
-          chain = f.chain;
-          i = f.pos;
+          if (sp === base) return policy(start, skb, ctx, o);
+          sp--;
+          chain = stackChain[sp]!;
+          i = stackPos[sp]!;
         }
         break;
       case 'jump': {
         const next = o.chains.get(t.chain);
-        if (tracing) hop(ctx, o, chain.name, i + 1, saveRule(chain.name, r), `${t.goto ? 'goto' : 'jump'} ${t.chain}`, stack.length, skb);
+        if (tracing) hop(ctx, o, chain.name, i + 1, saveRule(chain.name, r), `${t.goto ? 'goto' : 'jump'} ${t.chain}`, sp - base, skb);
         if (next === undefined) throw new Error(`xtables: chain ${t.chain} vanished`); // refused at load
-        if (!t.goto) stack.push({ chain, pos: i + 1 });
+        if (!t.goto) { stackChain[sp] = chain; stackPos[sp] = i + 1; sp++; }
         chain = next;
         i = 0;
         break;
       }
       case 'module': {
         const res = t.module.run(t.data, skb, ctx);
-        if (tracing) hop(ctx, o, chain.name, i + 1, saveRule(chain.name, r), res.kind === 'continue' ? `${t.module.name} (continue)` : t.module.name, stack.length, skb);
+        if (tracing) hop(ctx, o, chain.name, i + 1, saveRule(chain.name, r), res.kind === 'continue' ? `${t.module.name} (continue)` : t.module.name, sp - base, skb);
         switch (res.kind) {
           case 'continue': i++; break;
           case 'accept': return ACCEPT_VERDICT;
@@ -251,10 +268,10 @@ export function walk(start: Chain, skb: Skb, ctx: XtContext, o: WalkOptions): Ho
           case 'stolen': return { kind: 'stolen', reason: res.reason };
           case 'return': {
             if (chain.builtin) return policy(start, skb, ctx, o);
-            const f = stack.pop();
-            if (f === undefined) return policy(start, skb, ctx, o);
-            chain = f.chain;
-            i = f.pos;
+            if (sp === base) return policy(start, skb, ctx, o);
+            sp--;
+            chain = stackChain[sp]!;
+            i = stackPos[sp]!;
             break;
           }
           default: assertNever(res);
