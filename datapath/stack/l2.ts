@@ -171,13 +171,15 @@ function bridgeTargets(f: Flight, ns: NetNS, br: BridgeLink, mac: string, ingres
     const p = ns.links.get(e.port);
     if (p !== undefined) return [p];
   }
-  // Unknown unicast is flooded; so would be a MAC learnt on another bridge.
-  const ports = ns.bridgePorts(br.name).filter((p) => p.up && p !== ingress);
   if (e === undefined) {
-    const owner = ports.find((p) => peerMac(f, p) === mac);
-    if (owner !== undefined) return [owner];
+    // Unknown unicast: the port whose peer owns the MAC (DEVIATION below), found without building
+    // the port list, which only flooding needs.
+    for (const p of ns.links.values()) {
+      if (p.master === br.name && p.up && p !== ingress && peerMac(f, p) === mac) return [p];
+    }
   }
-  return ports;
+  // Unknown unicast is flooded; so would be a MAC learnt on another bridge.
+  return ns.bridgePorts(br.name).filter((p) => p.up && p !== ingress);
 }
 
 /**

@@ -250,7 +250,7 @@ function walkFrom(start: Chain, skb: Skb, ctx: XtContext, o: WalkOptions, base: 
         }
         break;
       case 'jump': {
-        const next = o.chains.get(t.chain);
+        const next = jumpTarget(t, o.chains);
         if (tracing) hop(ctx, o, chain.name, i + 1, saveRule(chain.name, r), `${t.goto ? 'goto' : 'jump'} ${t.chain}`, sp - base, skb);
         if (next === undefined) throw new Error(`xtables: chain ${t.chain} vanished`); // refused at load
         if (!t.goto) { stackChain[sp] = chain; stackPos[sp] = i + 1; sp++; }
@@ -285,6 +285,26 @@ function walkFrom(start: Chain, skb: Skb, ctx: XtContext, o: WalkOptions, base: 
         assertNever(t);
     }
   }
+}
+
+/** A jump target record with the chain it resolved to in one table's chain map. */
+interface ResolvedJump {
+  chain: string;
+  resolvedIn?: ReadonlyMap<string, Chain>;
+  resolved?: Chain | undefined;
+}
+
+/**
+ * The chain a jump goes to. Resolved once per table and kept on the target record: a look-up by
+ * name among tens of thousands of chains was the walk's largest cost. A restore builds a new chain
+ * map (a fresh or cloned table), so a record resolved in another map resolves again.
+ */
+function jumpTarget(t: ResolvedJump, chains: ReadonlyMap<string, Chain>): Chain | undefined {
+  if (t.resolvedIn === chains) return t.resolved;
+  const c = chains.get(t.chain);
+  t.resolvedIn = chains;
+  t.resolved = c;
+  return c;
 }
 
 /** The built-in chain's policy (its underflow entry): counted, traced, returned as a verdict. */
