@@ -398,10 +398,15 @@ export class Fib {
   private chooseNexthop(route: Route, first: number, flow: FlowKey): number {
     const n = route.nexthops.length;
     if (n === 0) return -1;
-    const alive = route.nexthops.map((nh) => nh.dev === null || this.devs.get(nh.dev)?.up !== false || route.scope === RT_SCOPE.host);
-    if (n === 1 || flow.oif !== null) return alive[first] ? first : -1;
+    if (n === 1 || flow.oif !== null) return this.nexthopAlive(route, route.nexthops[first]!) ? first : -1;
+    const alive = route.nexthops.map((nh) => this.nexthopAlive(route, nh));
     const hash = multipathHash(flow, this.opts.multipathHashPolicy, this.opts.hashSeed);
     return selectMultipath(route.nexthops.map((nh) => nh.weight), alive, hash);
+  }
+
+  /** A nexthop through a device that is down is dead (RTNH_F_DEAD), except for host-scope routes. */
+  private nexthopAlive(route: Route, nh: Route['nexthops'][number]): boolean {
+    return nh.dev === null || this.devs.get(nh.dev)?.up !== false || route.scope === RT_SCOPE.host;
   }
 
   private dev(name: string): DevState {
