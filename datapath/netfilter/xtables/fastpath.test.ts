@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { fastAppend, fastChain } from './fastpath.js';
+import { ChainNames, fastAppend, fastChain } from './fastpath.js';
 import { parseCommandLine } from './syntax.js';
 import { buildRule, type BuildEnv, type Rule } from './rule.js';
 import { XtTable, XtablesRuleset } from './ruleset.js';
@@ -64,7 +64,11 @@ describe('fast path for -A lines', () => {
     fc.assert(fc.property(line, (l) => {
       const t = table();
       const want = general(t, l);
-      const got = fastAppend(l, 1, t.chains, t.name);
+      const got = fastAppend(l, 0, l.length, 1, ChainNames.of(t.chains), t.name);
+      // The same line read where it stands in a longer text gives the same answer.
+      const around = `-A KUBE-SERVICES -j KUBE-SVC-ABC\n${l}\n" -j DROP --to-destination 1.2.3.4 "x\n`;
+      const inText = fastAppend(around, 33, 33 + l.length, 1, ChainNames.of(t.chains), t.name);
+      expect(inText, l).toEqual(got);
       if (got === null) return;
       accepted++;
       expect(want, l).not.toBeNull();
@@ -80,7 +84,7 @@ describe('fast path for -A lines', () => {
       const l = base.slice(0, at) + ins + base.slice(at + del);
       const t = table();
       const want = general(t, l);
-      const got = fastAppend(l, 1, t.chains, t.name);
+      const got = fastAppend(l, 0, l.length, 1, ChainNames.of(t.chains), t.name);
       if (got === null) return;
       expect(want, l).not.toBeNull();
       expect(got).toEqual(want!.rule);
@@ -103,7 +107,8 @@ describe('fast path for -A lines', () => {
       const m = /^:(KUBE-\S+)/.exec(l);
       if (m !== null) t.chains.set(m[1]!, { name: m[1]!, builtin: false, policy: 'ACCEPT', pkts: 0, bytes: 0, rules: [], index: undefined });
     }
-    for (const l of text.split('\n').filter((x) => x.startsWith('-A'))) expect(fastAppend(l, 1, t.chains, 'nat'), l).not.toBeNull();
+    const names = ChainNames.of(t.chains);
+    for (const l of text.split('\n').filter((x) => x.startsWith('-A'))) expect(fastAppend(l, 0, l.length, 1, names, 'nat'), l).not.toBeNull();
     const rs = XtablesRuleset.empty();
     rs.restore(text);
     expect(rs.save()).toBe(text);

@@ -11,17 +11,115 @@
  * declined (null) so that the general path handles it and reports its own error: the fast path never
  * fails and never decides a rule differently. A property test holds the two paths to the same
  * rules on random lines.
+ *
+ * Chain names are interned per table block (ChainNames): a name on a line is hashed and compared
+ * where it stands, without a slice per look-up. Records that never change after load are shared
+ * between the rules of a block: one `-j CHAIN` target per chain, one standard verdict each, and a
+ * match (comment, tcp/udp ports, statistic) or DNAT target equal to the previous line's. Nothing
+ * writes a rule's target or match data after it is built (a jump, a comment, ports, a random
+ * statistic, a NAT range hold no state), so sharing them is invisible.
  */
 import { prefixMask } from '../../addr/ipv4.js';
 import type { Chain } from './evaluate.js';
 import type { MatchModule, OptionArg, RuleHeader, TargetModule } from './module.js';
-import { fastIPv4, newRule, type Rule } from './rule.js';
+import { fastIPv4, fastRule, type Rule, type RuleMatch, type RuleTarget } from './rule.js';
 import { comment } from './match/comment.js';
 import { tcp, type TcpData } from './match/tcp.js';
 import { udp } from './match/udp.js';
 import { statistic } from './match/statistic.js';
 import { DNAT } from './target/DNAT.js';
 import type { PortMatch } from './match/ports.js';
+
+/**
+ * The chains of one table, by integer id (the order they were added), found by name from the
+ * characters of a line: an open-addressed table of (hash, id + 1) pairs in one Int32Array.
+ */
+export class ChainNames {
+  readonly chains: Chain[] = [];
+  private readonly names: string[] = [];
+  /** 1 for a built-in chain, by id (read without loading the chain). */
+  private builtins = new Uint8Array(64);
+  /** `-j NAME` records, one per chain, made on first use. */
+  private readonly jumps: (RuleTarget | undefined)[] = [];
+  private slots = new Int32Array(64);
+  private mask = 31;
+  /** The id of the chain the last fast `-A` line appended to, or -1. */
+  last = -1;
+  /** The id of the chain the last fast `-A` line jumped to, or -1. */
+  lastJump = -1;
+
+  static of(chains: ReadonlyMap<string, Chain>): ChainNames {
+    const n = new ChainNames();
+    for (const c of chains.values()) n.add(c);
+    return n;
+  }
+
+  /** The id of the chain named by text[from, to), or -1. */
+  find(text: string, from: number, to: number): number {
+    const h = hashChars(text, from, to);
+    const slots = this.slots;
+    for (let s = h & this.mask; ; s = (s + 1) & this.mask) {
+      const v = slots[2 * s + 1]!;
+      if (v === 0) return -1;
+      if (slots[2 * s] === h && eq(text, from, to, this.names[v - 1]!)) return v - 1;
+    }
+  }
+
+  /** Adds a chain whose name is not here yet; its id. */
+  add(c: Chain): number {
+    const id = this.chains.length;
+    this.chains.push(c);
+    this.names.push(c.name);
+    this.jumps.push(undefined);
+    if (id === this.builtins.length) {
+      const b = new Uint8Array(id * 2);
+      b.set(this.builtins);
+      this.builtins = b;
+    }
+    this.builtins[id] = c.builtin ? 1 : 0;
+    if (2 * (id + 1) > this.mask) this.grow();
+    this.put(hashChars(c.name, 0, c.name.length), id);
+    return id;
+  }
+
+  builtin(id: number): boolean {
+    return this.builtins[id] === 1;
+  }
+
+  /** The name of chain id. */
+  name(id: number): string {
+    return this.names[id]!;
+  }
+
+  /** The shared `-j NAME` target of chain id. */
+  jump(id: number): RuleTarget {
+    return (this.jumps[id] ??= { kind: 'jump', chain: this.names[id]!, goto: false });
+  }
+
+  private put(h: number, id: number): void {
+    const slots = this.slots;
+    let s = h & this.mask;
+    while (slots[2 * s + 1] !== 0) s = (s + 1) & this.mask;
+    slots[2 * s] = h;
+    slots[2 * s + 1] = id + 1;
+  }
+
+  private grow(): void {
+    const old = this.slots;
+    this.slots = new Int32Array(old.length * 2);
+    this.mask = this.mask * 2 + 1;
+    for (let s = 0; s < old.length; s += 2) if (old[s + 1] !== 0) this.put(old[s]!, old[s + 1]! - 1);
+  }
+}
+
+/** FNV-1a over the characters, with a final mix so that the low bits index well. */
+function hashChars(t: string, from: number, to: number): number {
+  let h = 0x811c9dc5 | 0;
+  for (let i = from; i < to; i++) h = Math.imul(h ^ t.charCodeAt(i), 0x01000193);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x45d9f3b);
+  return h ^ (h >>> 16);
+}
 
 /** The chain the last accepted line appends to (set when fastAppend returns a rule). */
 export let fastChain: Chain | null = null;
@@ -32,19 +130,54 @@ const enum Cur { None, Comment, Tcp, Udp, Statistic }
 // The rule being built (module state: one line at a time, never re-entered; not closure
 // variables, which would live in a context allocated per line).
 let L = '';
-let R: Rule = newRule();
 let cur = Cur.None;
+let proto = 0;
+/** The matches so far; copied into an array of the exact length at the end. */
+const M: RuleMatch[] = [];
+let nM = 0;
 // The current module's options: at most one each.
 let mode = -1; // statistic --mode: 1 random
 let probAt = -1;
 let probEnd = -1;
-let commentText: string | null = null;
-let ports: PortMatch | null = null;
+let commentAt = -1;
+let commentEnd = -1;
 let portSeen = 0;
+let sLo = 0;
+let sHi = 65535;
+let dLo = 0;
+let dHi = 65535;
 
-/** End of the token starting at i (the next space or the end), or -1 when it holds a tab or quote. */
-function tokEnd(L: string, i: number): number {
-  const N = L.length;
+// Records equal to the previous line's, shared (see the top of the file). Cleared by fastReset.
+let lastComment: RuleMatch | null = null;
+let lastCommentText = '';
+let lastTcp: RuleMatch | null = null;
+let lastUdp: RuleMatch | null = null;
+let lastStatistic: RuleMatch | null = null;
+let lastProbability = -1;
+let lastDnat: RuleTarget | null = null;
+let lastDnatText = '';
+let lastDnatProto = -1;
+
+const ACCEPT: RuleTarget = { kind: 'standard', verdict: 'ACCEPT' };
+const DROP: RuleTarget = { kind: 'standard', verdict: 'DROP' };
+const RETURN: RuleTarget = { kind: 'standard', verdict: 'RETURN' };
+
+/** Forget the shared records (a table block starts or the load ended: no text kept alive). */
+export function fastReset(): void {
+  L = '';
+  lastComment = null;
+  lastCommentText = '';
+  lastTcp = null;
+  lastUdp = null;
+  lastStatistic = null;
+  lastProbability = -1;
+  lastDnat = null;
+  lastDnatText = '';
+  lastDnatProto = -1;
+}
+
+/** End of the token starting at i (the next space or N), or -1 when it holds a tab or quote. */
+function tokEnd(L: string, i: number, N: number): number {
   while (i < N) {
     const c = L.charCodeAt(i);
     if (c === 32) return i;
@@ -54,9 +187,12 @@ function tokEnd(L: string, i: number): number {
   return i;
 }
 
-/** Is the two-character token at i `-x` for the letter code x? */
+/** Is the token [i, end) the word w? (A loop the compiler inlines: cheaper than startsWith's call.) */
 function eq(L: string, i: number, end: number, w: string): boolean {
-  return end - i === w.length && L.startsWith(w, i);
+  const n = w.length;
+  if (end - i !== n) return false;
+  for (let k = 0; k < n; k++) if (L.charCodeAt(i + k) !== w.charCodeAt(k)) return false;
+  return true;
 }
 
 /** Strict decimal of [i, end), at most 10 digits (options.ts parseDecimal); -1 when not. */
@@ -83,43 +219,47 @@ function plainValue(L: string, i: number, end: number): boolean {
   return true;
 }
 
-function portData(): PortMatch {
-  return { sLo: 0, sHi: 65535, sInv: false, dLo: 0, dHi: 65535, dInv: false };
-}
-
 /**
- * The rule of an `-A` line of one of the shapes above, appended to nothing yet (the caller does);
- * fastChain is its chain. Null: the general path must read the line.
+ * The rule of the `-A` line text[from, N), of one of the shapes above, appended to nothing yet
+ * (the caller does); fastChain is its chain. Null: the general path must read the line.
  */
-export function fastAppend(line: string, lineNo: number, chains: ReadonlyMap<string, Chain>, table: string): Rule | null {
-  L = line;
-  const N = line.length;
-  if (N < 4 || line.charCodeAt(0) !== 45 || line.charCodeAt(1) !== 65 || line.charCodeAt(2) !== 32) return null;
-  let i = 3;
-  let end = tokEnd(line, i);
+export function fastAppend(text: string, from: number, N: number, lineNo: number, names: ChainNames, table: string): Rule | null {
+  const line = text;
+  L = text;
+  if (N - from < 4 || line.charCodeAt(from) !== 45 || line.charCodeAt(from + 1) !== 65 || line.charCodeAt(from + 2) !== 32) return null;
+  let i = from + 3;
+  let end = tokEnd(line, i, N);
   if (end <= i) return null;
   const c0 = line.charCodeAt(i);
   if (c0 === 45 || c0 === 33) return null;
-  // Runs of lines append to one chain: compare with the last chain's name before a look-up.
-  let chain: Chain | undefined;
-  const prev = prevChain;
-  if (prev !== null && prevChains === chains && end - i === prev.name.length && line.startsWith(prev.name, i)) chain = prev;
-  else {
-    chain = chains.get(line.slice(i, end));
-    if (chain === undefined) return null;
+  // Runs of lines append to one chain, and iptables-save prints the chains' rules in the order it
+  // declares the chains: try the last chain and the one added after it before a look-up.
+  let id = names.last;
+  const chains = names.chains;
+  if (id < 0 || !eq(line, i, end, chains[id]!.name)) {
+    if (id >= 0 && id + 1 < chains.length && eq(line, i, end, chains[id + 1]!.name)) id++;
+    else {
+      id = names.find(line, i, end);
+      if (id < 0) return null;
+    }
   }
-  const r = newRule();
-  R = r;
+  const chain = chains[id]!;
+  let src = 0;
+  let srcMask = 0;
+  let dst = 0;
+  let dstMask = 0;
+  let target: RuleTarget | null = null;
+  proto = 0;
+  nM = 0;
   let seen = 0;
   cur = Cur.None;
-  let targetDone = false;
   while (end < N) {
     // One space between tokens; the next token starts at end + 1.
     i = end + 1;
     if (i >= N || line.charCodeAt(i) === 32) return null;
-    end = tokEnd(line, i);
+    end = tokEnd(line, i, N);
     if (end < 0) return null;
-    if (targetDone) return null;
+    if (target !== null) return null;
     if (line.charCodeAt(i) !== 45 || end - i < 2) return null;
     const flagAt = i;
     const flagEnd = end;
@@ -131,13 +271,13 @@ export function fastAppend(line: string, lineNo: number, chains: ReadonlyMap<str
     if (line.charCodeAt(vi) === 34) {
       // "..." without backslashes, followed by a space or the end.
       const close = line.indexOf('"', vi + 1);
-      if (close < 0) return null;
+      if (close < 0 || close >= N) return null;
       for (let k = vi + 1; k < close; k++) if (line.charCodeAt(k) === 92) return null;
       ve = close + 1;
       if (ve < N && line.charCodeAt(ve) !== 32) return null;
       quoted = true;
     } else {
-      ve = tokEnd(line, vi);
+      ve = tokEnd(line, vi, N);
       if (ve < 0 || !plainValue(line, vi, ve)) return null;
     }
     end = ve;
@@ -163,26 +303,26 @@ export function fastAppend(line: string, lineNo: number, chains: ReadonlyMap<str
             mask = prefixMask(len);
           }
           if (bit === 1) {
-            r.src = (ip & mask) >>> 0;
-            r.srcMask = mask;
+            src = (ip & mask) >>> 0;
+            srcMask = mask;
           } else {
-            r.dst = (ip & mask) >>> 0;
-            r.dstMask = mask;
+            dst = (ip & mask) >>> 0;
+            dstMask = mask;
           }
           break;
         }
         case 112: { // -p
           if ((seen & 16) !== 0) return null;
           seen |= 16;
-          if (eq(line, vi, ve, 'tcp')) r.proto = 6;
-          else if (eq(line, vi, ve, 'udp')) r.proto = 17;
+          if (eq(line, vi, ve, 'tcp')) proto = 6;
+          else if (eq(line, vi, ve, 'udp')) proto = 17;
           else return null;
           break;
         }
         case 109: { // -m
-          if (eq(line, vi, ve, 'comment')) { cur = Cur.Comment; commentText = null; }
-          else if (eq(line, vi, ve, 'tcp')) { cur = Cur.Tcp; ports = null; portSeen = 0; }
-          else if (eq(line, vi, ve, 'udp')) { cur = Cur.Udp; ports = null; portSeen = 0; }
+          if (eq(line, vi, ve, 'comment')) { cur = Cur.Comment; commentAt = -1; }
+          else if (eq(line, vi, ve, 'tcp')) { cur = Cur.Tcp; portSeen = 0; }
+          else if (eq(line, vi, ve, 'udp')) { cur = Cur.Udp; portSeen = 0; }
           else if (eq(line, vi, ve, 'statistic')) { cur = Cur.Statistic; mode = -1; probAt = -1; }
           else return null;
           break;
@@ -190,29 +330,29 @@ export function fastAppend(line: string, lineNo: number, chains: ReadonlyMap<str
         case 106: { // -j
           if ((seen & 64) !== 0) return null;
           seen |= 64;
-          const name = line.slice(vi, ve);
-          const to = chains.get(name);
-          if (to !== undefined) {
-            if (to.builtin) return null; // "cannot jump to built-in chain": the general path says so
-            r.target = { kind: 'jump', chain: to.name, goto: false };
-          } else if (name === 'ACCEPT' || name === 'DROP' || name === 'RETURN') {
-            r.target = { kind: 'standard', verdict: name };
-          } else if (name === 'DNAT') {
+          // Runs of rules jump to one chain (a kube-proxy table's KUBE-MARK-MASQ): the last one first.
+          let to = names.lastJump;
+          if (to < 0 || !eq(line, vi, ve, names.name(to))) to = names.find(line, vi, ve);
+          if (to >= 0) {
+            if (names.builtin(to)) return null; // "cannot jump to built-in chain": the general path says so
+            names.lastJump = to;
+            target = names.jump(to);
+          } else if (eq(line, vi, ve, 'ACCEPT')) target = ACCEPT;
+          else if (eq(line, vi, ve, 'DROP')) target = DROP;
+          else if (eq(line, vi, ve, 'RETURN')) target = RETURN;
+          else if (eq(line, vi, ve, 'DNAT')) {
             // Only `-j DNAT --to-destination X` at the end of the line.
             if (end >= N) return null;
             const fi = end + 1;
-            const fe = tokEnd(line, fi);
+            const fe = tokEnd(line, fi, N);
             if (fe < 0 || !eq(line, fi, fe, '--to-destination') || fe >= N) return null;
             const xi = fe + 1;
-            const xe = tokEnd(line, xi);
+            const xe = tokEnd(line, xi, N);
             if (xe !== N || !plainValue(line, xi, xe)) return null;
-            const o: OptionArg = { flag: '--to-destination', negated: false, values: [line.slice(xi, xe)], line: lineNo, col: fi + 1 };
-            const data = parseOr(DNAT, [o], header(table, chain.name, r.proto));
-            if (data === undefined) return null;
-            r.target = { kind: 'module', module: DNAT, data };
+            target = dnat(line, xi, xe, fi - from + 1, lineNo, table, chain.name);
+            if (target === null) return null;
             end = xe;
           } else return null;
-          targetDone = true;
           break;
         }
         default:
@@ -222,22 +362,26 @@ export function fastAppend(line: string, lineNo: number, chains: ReadonlyMap<str
     }
     // A module option of the current match module.
     switch (cur) {
-      case Cur.Comment:
-        if (commentText !== null || !eq(line, flagAt, flagEnd, '--comment')) return null;
-        commentText = line.slice(quoted ? vi + 1 : vi, quoted ? ve - 1 : ve);
+      case Cur.Comment: {
+        if (commentAt >= 0 || !eq(line, flagAt, flagEnd, '--comment')) return null;
+        commentAt = quoted ? vi + 1 : vi;
+        commentEnd = quoted ? ve - 1 : ve;
         // XT_MAX_COMMENT_LEN in bytes: ASCII only here, so characters are bytes.
-        if (commentText.length > 255) return null;
-        for (let k = 0; k < commentText.length; k++) if (commentText.charCodeAt(k) > 127) return null;
+        if (commentEnd - commentAt > 255) return null;
+        for (let k = commentAt; k < commentEnd; k++) if (line.charCodeAt(k) > 127) return null;
         break;
+      }
       case Cur.Tcp: case Cur.Udp: {
         if (quoted) return null;
         const bit = eq(line, flagAt, flagEnd, '--dport') ? 1 : eq(line, flagAt, flagEnd, '--sport') ? 2 : 0;
         if (bit === 0 || (portSeen & bit) !== 0) return null;
-        portSeen |= bit;
         const p = decimal(line, vi, ve, 65535);
         if (p < 0) return null;
-        ports ??= portData();
-        if (bit === 1) { ports.dLo = p; ports.dHi = p; } else { ports.sLo = p; ports.sHi = p; }
+        if (portSeen === 0) {
+          sLo = 0; sHi = 65535; dLo = 0; dHi = 65535;
+        }
+        portSeen |= bit;
+        if (bit === 1) { dLo = p; dHi = p; } else { sLo = p; sHi = p; }
         break;
       }
       case Cur.Statistic:
@@ -257,18 +401,23 @@ export function fastAppend(line: string, lineNo: number, chains: ReadonlyMap<str
   }
   if (!finishMatch()) return null;
   fastChain = chain;
-  prevChain = chain;
-  prevChains = chains;
-  return r;
+  names.last = id;
+  // Exactly as long as the general path's (a pushed-to array would reserve 17 slots).
+  const matches = nM === 0 ? [] : nM === 1 ? [M[0]!] : nM === 2 ? [M[0]!, M[1]!] : M.slice(0, nM);
+  return fastRule(src, srcMask, dst, dstMask, proto, matches, target ?? { kind: 'none' });
 }
 
-let prevChain: Chain | null = null;
-let prevChains: ReadonlyMap<string, Chain> | null = null;
-
-/** Forget the last chain (its table block ended, or chains were deleted). */
-export function fastForget(): void {
-  prevChain = null;
-  prevChains = null;
+/** `-j DNAT --to-destination text[xi, xe)`: the module's own parse, or the previous line's equal target. */
+function dnat(line: string, xi: number, xe: number, col: number, lineNo: number, table: string, chain: string): RuleTarget | null {
+  if (lastDnat !== null && lastDnatProto === proto && eq(line, xi, xe, lastDnatText)) return lastDnat;
+  const value = line.slice(xi, xe);
+  const o: OptionArg = { flag: '--to-destination', negated: false, values: [value], line: lineNo, col };
+  const data = parseOr(DNAT, [o], header(table, chain, proto));
+  if (data === undefined) return null;
+  lastDnat = { kind: 'module', module: DNAT, data };
+  lastDnatText = value;
+  lastDnatProto = proto;
+  return lastDnat;
 }
 
 /** Adds the current match module's rule match; false when the general path must decide. */
@@ -276,23 +425,47 @@ function finishMatch(): boolean {
   switch (cur) {
     case Cur.None:
       return true;
-    case Cur.Comment:
-      R.matches.push({ module: comment as MatchModule<unknown>, data: { comment: commentText ?? '' } });
-      return true;
-    case Cur.Tcp: {
-      if (R.proto !== 6) return false;
-      const pm = ports ?? portData();
-      const d: TcpData = {
-        sLo: pm.sLo, sHi: pm.sHi, sInv: false, dLo: pm.dLo, dHi: pm.dHi, dInv: false,
-        flgMask: 0, flgCmp: 0, flgInv: false, option: 0, optionInv: false,
-      };
-      R.matches.push({ module: tcp as MatchModule<unknown>, data: d });
+    case Cur.Comment: {
+      const at = commentAt;
+      const end = commentEnd;
+      if (at < 0) {
+        M[nM++] = { module: comment as MatchModule<unknown>, data: { comment: '' } };
+        return true;
+      }
+      if (lastComment === null || !eq(L, at, end, lastCommentText)) {
+        lastCommentText = L.slice(at, end);
+        lastComment = { module: comment as MatchModule<unknown>, data: { comment: lastCommentText } };
+      }
+      M[nM++] = lastComment;
       return true;
     }
-    case Cur.Udp:
-      if (R.proto !== 17) return false;
-      R.matches.push({ module: udp as MatchModule<unknown>, data: ports ?? portData() });
+    case Cur.Tcp: {
+      if (proto !== 6) return false;
+      if (portSeen === 0) { sLo = 0; sHi = 65535; dLo = 0; dHi = 65535; }
+      let m = lastTcp;
+      const d = m === null ? null : m.data as TcpData;
+      if (d === null || d.sLo !== sLo || d.sHi !== sHi || d.dLo !== dLo || d.dHi !== dHi) {
+        const data: TcpData = {
+          sLo, sHi, sInv: false, dLo, dHi, dInv: false,
+          flgMask: 0, flgCmp: 0, flgInv: false, option: 0, optionInv: false,
+        };
+        m = lastTcp = { module: tcp as MatchModule<unknown>, data };
+      }
+      M[nM++] = m!;
       return true;
+    }
+    case Cur.Udp: {
+      if (proto !== 17) return false;
+      if (portSeen === 0) { sLo = 0; sHi = 65535; dLo = 0; dHi = 65535; }
+      let m = lastUdp;
+      const d = m === null ? null : m.data as PortMatch;
+      if (d === null || d.sLo !== sLo || d.sHi !== sHi || d.dLo !== dLo || d.dHi !== dHi) {
+        const data: PortMatch = { sLo, sHi, sInv: false, dLo, dHi, dInv: false };
+        m = lastUdp = { module: udp as MatchModule<unknown>, data };
+      }
+      M[nM++] = m!;
+      return true;
+    }
     case Cur.Statistic: {
       if (mode !== 1 || probAt < 0) return false;
       // statistic.ts: digits[.digits] is a form its strtod-like check accepts; stored as the kernel
@@ -306,7 +479,12 @@ function finishMatch(): boolean {
       if (probEnd <= probAt) return false;
       const p = Number(L.slice(probAt, probEnd));
       if (!(p >= 0 && p <= 1)) return false;
-      R.matches.push({ module: statistic as MatchModule<unknown>, data: { mode: 'random', probability: Math.round(0x80000000 * p), invert: false } });
+      const probability = Math.round(0x80000000 * p);
+      if (lastStatistic === null || lastProbability !== probability) {
+        lastStatistic = { module: statistic as MatchModule<unknown>, data: { mode: 'random', probability, invert: false } };
+        lastProbability = probability;
+      }
+      M[nM++] = lastStatistic;
       return true;
     }
   }

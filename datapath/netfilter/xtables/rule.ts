@@ -80,6 +80,16 @@ export function newRule(): Rule {
   };
 }
 
+/** A rule of the fast path's shapes (fastpath.ts): newRule's fields, in its order, with these set. */
+export function fastRule(src: number, srcMask: number, dst: number, dstMask: number, proto: number, matches: RuleMatch[], target: RuleTarget): Rule {
+  return {
+    src, srcMask, srcInv: false, dst, dstMask, dstInv: false,
+    inIface: null, inWild: false, inInv: false, outIface: null, outWild: false, outInv: false,
+    proto, protoInv: false, frag: 0, matches, target, uncertain: false, opaqueText: null,
+    pkts: 0, bytes: 0, text: '',
+  };
+}
+
 /** Thrown while building a rule; the loader adds the file. */
 export class RuleError extends Error {
   constructor(message: string, readonly col: number, readonly expected: string) {

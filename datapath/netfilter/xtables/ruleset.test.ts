@@ -95,6 +95,53 @@ describe('XtablesRuleset save/restore', () => {
   });
 });
 
+describe('XtablesRuleset restore: chain declarations, -N/-X and the checks at COMMIT', () => {
+  const restoreError = (text: string): string => {
+    try {
+      XtablesRuleset.empty().restore(text, { file: 'in' });
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return 'no error';
+  };
+  const H = '*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n';
+
+  it('refuses what iptables-restore refuses, at the same place', () => {
+    expect(restoreError('*nat\n:ACCEPT - [0:0]\nCOMMIT\n')).toBe('in:2:2: invalid chain name "ACCEPT"');
+    expect(restoreError('*nat\n:PREROUTING - [0:0]\nCOMMIT\n')).toBe('in:2:13: bad built-in chain policy "-"');
+    expect(restoreError('*nat\n:-X - [0:0]\nCOMMIT\n')).toBe('in:2:2: invalid chain name "-X"');
+    expect(restoreError('*nat\n:ABCDEFGHIJKLMNOPQRSTUVWXYZABC - [0:0]\nCOMMIT\n')).toBe('in:2:2: invalid chain name "ABCDEFGHIJKLMNOPQRSTUVWXYZABC"');
+    expect(restoreError('*nat\n:A - [0:0]\n:B - [0:0]\n-A A -j B\n-A B -j A\nCOMMIT\n')).toBe('in:5:1: chain loop: B -> A closes a cycle (ELOOP, Too many levels of symbolic links)');
+    expect(restoreError('*nat\n:A - [0:0]\n-A A -j B\nCOMMIT\n')).toBe("in:3:6: Couldn't load target `B': unknown target or missing chain");
+    expect(restoreError('*nat\n:A - [0:0]\n-A A -j PREROUTING\nCOMMIT\n')).toBe('in:3:1: cannot jump to built-in chain PREROUTING');
+    expect(restoreError('*nat\n:A - [0:0]\n-N B\n-A B -j A\n-A PREROUTING -j B\n-X A\nCOMMIT\n')).toBe("in:6:4: chain 'A' is referenced by B and cannot be deleted (Too many links)");
+    expect(restoreError('*nat\n:A - [0:0]\n-A A -p tcp -j DNAT --to-destination 1.2.3.4:80\n-A PREROUTING -j A\n-A POSTROUTING -j A\nCOMMIT\n')).toBe('in:3:1: DNAT target: used from hooks POSTROUTING, but only usable from PREROUTING/OUTPUT');
+    expect(restoreError('*filter\n:A - [0:0]\n-A A -p tcp -j DNAT --to-destination 1.2.3.4:80\nCOMMIT\n')).toBe('in:3:1: DNAT target: only valid in nat table, not filter');
+  });
+
+  it('declares, flushes, deletes and re-creates chains', () => {
+    const load = (text: string): XtablesRuleset => {
+      const rs = XtablesRuleset.empty();
+      rs.restore(text);
+      return rs;
+    };
+    // A built-in chain name of another table is a user chain here.
+    expect(load('*nat\n:FORWARD - [0:0]\n-A FORWARD -j ACCEPT\n-A PREROUTING -j FORWARD\nCOMMIT\n').save()).toBe(`${H}:FORWARD - [0:0]\n-A PREROUTING -j FORWARD\n-A FORWARD -j ACCEPT\nCOMMIT\n`);
+    // Declared again: flushed.
+    expect(load('*nat\n:A - [0:0]\n-A A -j ACCEPT\n:A - [0:0]\n-A A -j DROP\nCOMMIT\n').save()).toBe(`${H}:A - [0:0]\n-A A -j DROP\nCOMMIT\n`);
+    expect(load('*nat\n:A - [1:2]\n-A A -j ACCEPT\nCOMMIT\n').save()).toBe(`${H}:A - [0:0]\n-A A -j ACCEPT\nCOMMIT\n`);
+    // Deleted and created again: jumps reach the new chain.
+    expect(load('*nat\n:A - [0:0]\n:B - [0:0]\n-A B -j ACCEPT\n-X A\n-N A\n-A A -j B\n-A PREROUTING -j A\nCOMMIT\n').save())
+      .toBe(`${H}:A - [0:0]\n:B - [0:0]\n-A PREROUTING -j A\n-A A -j B\n-A B -j ACCEPT\nCOMMIT\n`);
+    // --noflush: a declared chain that exists is flushed; conntrack users are counted over the whole table.
+    const rs = load('*nat\n:A - [0:0]\n:B - [0:0]\n-A A -j B\n-A B -j MASQUERADE\n-A POSTROUTING -j A\nCOMMIT\n');
+    rs.restore('*nat\n:A - [0:0]\n-A A -j ACCEPT\n-A B -j A\nCOMMIT\n', { noflush: true });
+    expect(rs.save()).toBe(`${H}:A - [0:0]\n:B - [0:0]\n-A POSTROUTING -j A\n-A A -j ACCEPT\n-A B -j MASQUERADE\n-A B -j A\nCOMMIT\n`);
+    expect(rs.needsConntrack).toBe(true);
+    expect(rs.table('nat')!.conntrackUsers).toBe(1);
+  });
+});
+
 describe('XtablesRuleset.run', () => {
   const rules = [
     '*nat',

@@ -7,10 +7,10 @@ import type { Skb } from '../../packet.js';
 import { BUILTIN_CHAINS, TABLES, type Hook, type HookVerdict, type TableName } from '../hooks.js';
 import type { XtContext } from './context.js';
 import { LineSyntaxError, parseCommandLine } from './syntax.js';
-import { buildRule, RuleError, ruleNeedsConntrack, saveRule, saveRuleOptions, type BuildEnv, type Rule } from './rule.js';
+import { buildRule, RuleError, ruleNeedsConntrack, saveRule, saveRuleOptions, type BuildEnv, type Rule, type RuleTarget } from './rule.js';
 import type { OptionArg, TargetModule } from './module.js';
 import { walk, type Chain, type Policy } from './evaluate.js';
-import { fastAppend, fastChain, fastForget } from './fastpath.js';
+import { ChainNames, fastAppend, fastChain, fastReset } from './fastpath.js';
 
 export type { Chain, Policy } from './evaluate.js';
 export { saveRule } from './rule.js';
@@ -146,6 +146,8 @@ export class XtablesRuleset {
     let origins = new Origins();
     let rules = 0;
     let env: RestoreEnv | null = null;
+    /** The open block's chains by id (fastpath.ts ChainNames), kept in step with cur.chains. */
+    let names: ChainNames | null = null;
     const fail = (line: number, col: number, expected: string, message: string): never => {
       throw new XtablesSyntaxError(file, line, col, expected, message);
     };
@@ -153,12 +155,24 @@ export class XtablesRuleset {
     let lineNo = 0;
     const n = text.length;
     while (pos < n) {
+      const start = pos;
       let end = text.indexOf('\n', pos);
       if (end < 0) end = n;
-      let line = text.slice(pos, end);
       pos = end + 1;
       lineNo++;
-      if (line.length > 0 && line.charCodeAt(line.length - 1) === 13) line = line.slice(0, -1);
+      if (end > start && text.charCodeAt(end - 1) === 13) end--;
+      // The common `-A` shapes of a bulk load, read where they stand (fastpath.ts); null: the general path.
+      const first = start < end ? text.charCodeAt(start) : -1;
+      if (first === 45 && cur !== null) {
+        const fr = fastAppend(text, start, end, lineNo, names!, cur.name);
+        if (fr !== null) {
+          appendRule(fastChain!, fr);
+          origins.add(fr, lineNo);
+          rules++;
+          continue;
+        }
+      } else if (first === 58 && cur !== null && declareUserChain(cur, names!, text, start, end)) continue;
+      const line = text.slice(start, end);
       let k = 0;
       while (k < line.length && (line.charCodeAt(k) === 32 || line.charCodeAt(k) === 9)) k++;
       if (k === line.length || line.charCodeAt(k) === 35 /* # */) continue;
@@ -169,34 +183,24 @@ export class XtablesRuleset {
         if (!TABLES.includes(name)) fail(lineNo, k + 2, `one of ${TABLES.join(', ')}`, `unknown table "${name}"`);
         const base = staged.get(name) ?? this.byName.get(name);
         cur = opts.noflush && base !== undefined ? base.clone() : XtTable.fresh(name);
+        names = ChainNames.of(cur.chains);
         curLine = lineNo;
         origins = new Origins();
-        fastForget();
+        fastReset();
         continue;
       }
       if (cur === null) fail(lineNo, k + 1, 'a table (*filter)', 'no table specified before this line');
       const t = cur!;
       if (c0 === 67 /* C */ && line.slice(k).trimEnd() === 'COMMIT') {
-        this.validate(t, origins, file, lineNo);
+        this.validate(t, names!, origins, file, lineNo);
         staged.set(t.name, t);
         cur = null;
+        names = null;
         continue;
       }
       if (c0 === 58 /* : */) {
-        this.declareChain(t, line, k, lineNo, opts, fail);
+        this.declareChain(t, names!, line, k, lineNo, opts, fail);
         continue;
-      }
-      // The common `-A` shapes of a bulk load, read without tokens (fastpath.ts); null: the general path.
-      if (k === 0 && c0 === 45) {
-        const fr = fastAppend(line, lineNo, t.chains, t.name);
-        if (fr !== null) {
-          const c = fastChain!;
-          c.rules.push(fr);
-          c.index = undefined;
-          origins.add(fr, lineNo);
-          rules++;
-          continue;
-        }
       }
       // Optional `[pkts:bytes]` before a rule.
       let pk = 0;
@@ -219,10 +223,13 @@ export class XtablesRuleset {
       }
       if (env === null || env.tableRef !== t) env = restoreEnv(t, opts, warnings, file);
       rules += this.apply(t, cmd!, body, lineNo, opts, fail, env, origins, pk, by);
+      // Keep the block's chain ids in step with its chains.
+      if (cmd!.command === '-N') names!.add(t.chains.get(cmd!.chain!)!);
+      else if (cmd!.command === '-X') names = ChainNames.of(t.chains);
     }
     this.lastChain = null;
     this.lastTable = null;
-    fastForget();
+    fastReset();
     if (cur !== null) fail(lineNo + 1, 1, 'COMMIT', `COMMIT expected at line ${lineNo + 1} (table ${cur.name} opened at line ${curLine})`);
     for (const [name, t] of staged) this.byName.set(name, t);
     this.conntrackUsers = 0;
@@ -230,7 +237,7 @@ export class XtablesRuleset {
     return { tables: [...staged.keys()], rules, warnings };
   }
 
-  private declareChain(t: XtTable, line: string, k: number, lineNo: number, opts: RestoreOptions, fail: (l: number, c: number, e: string, m: string) => never): void {
+  private declareChain(t: XtTable, names: ChainNames, line: string, k: number, lineNo: number, opts: RestoreOptions, fail: (l: number, c: number, e: string, m: string) => never): void {
     const parts = asciiFields(line, k + 1) ?? line.slice(k + 1).trim().split(/[ \t]+/);
     const name = parts[0] ?? '';
     const policy = parts[1];
@@ -255,7 +262,11 @@ export class XtablesRuleset {
       // iptables-restore --noflush flushes a declared user chain that already exists.
       existing.rules = [];
       existing.index = undefined;
-    } else t.chains.set(name, newChain(name, false));
+    } else {
+      const c = newChain(name, false);
+      t.chains.set(name, c);
+      names.add(c);
+    }
   }
 
   private apply(
@@ -312,7 +323,6 @@ export class XtablesRuleset {
       }
       case '-X': {
         this.lastChain = null;
-        fastForget();
         const victims = chainName === null ? [...t.chains.values()].filter((c) => !c.builtin) : [getChain()];
         for (const v of victims) {
           if (v.builtin) fail(lineNo, 4, 'a user-defined chain', `cannot delete built-in chain ${v.name}`);
@@ -371,33 +381,49 @@ export class XtablesRuleset {
    * xt_check_target): jumps reach existing chains, no chain loops (ELOOP), targets only where their
    * hooks allow.
    */
-  private validate(t: XtTable, origins: Origins, file: string, commitLine: number): void {
+  private validate(t: XtTable, names: ChainNames, origins: Origins, file: string, commitLine: number): void {
     const where = (r: Rule): { line: number; col: number } => origins.get(r) ?? { line: commitLine, col: 1 };
-    // Chains by integer id (t.chains order); every jump as (target id, rule) in one flat list,
-    // chain i's jumps at [jumpStart[i], jumpStart[i + 1]).
-    const chains: Chain[] = [];
-    const idOf = new Map<string, number>();
-    for (const c of t.chains.values()) {
-      idOf.set(c.name, chains.length);
-      chains.push(c);
-    }
+    // Chains by integer id (names: t.chains order); every jump as (target id, rule) in one flat
+    // list, chain i's jumps at [jumpStart[i], jumpStart[i + 1]). The same pass counts the rules
+    // that take conntrack and lists the targets limited to some tables or hooks (checked last).
+    const chains = names.chains;
     const n = chains.length;
     const jumpStart = new Int32Array(n + 1);
     const jumpTo: number[] = [];
     const jumpRule: Rule[] = [];
+    const limitedChain: number[] = [];
+    const limitedRule: Rule[] = [];
+    let conntrackUsers = 0;
+    // Rules of a bulk load share one jump record per chain (fastpath.ts): consecutive jumps to
+    // the same chain are resolved once.
+    let lastJump: RuleTarget | null = null;
+    let lastTo = -1;
     for (let i = 0; i < n; i++) {
       const c = chains[i]!;
       jumpStart[i] = jumpTo.length;
       const rules = c.rules;
       for (let k = 0; k < rules.length; k++) {
         const r = rules[k]!;
-        if (r.target.kind !== 'jump') continue;
-        const to = idOf.get(r.target.chain);
-        if (to === undefined) {
-          const w = where(r);
-          throw new XtablesSyntaxError(file, w.line, w.col, 'an existing chain', `chain '${r.target.chain}' does not exist (jump from ${c.name})`);
+        if (ruleNeedsConntrack(r)) conntrackUsers++;
+        const tg = r.target;
+        if (tg.kind === 'module') {
+          const tables = tg.module.tables;
+          if (tables !== undefined && tables.length > 0) {
+            limitedChain.push(i);
+            limitedRule.push(r);
+          }
+          continue;
         }
-        jumpTo.push(to);
+        if (tg.kind !== 'jump') continue;
+        if (tg !== lastJump) {
+          lastTo = names.find(tg.chain, 0, tg.chain.length);
+          lastJump = tg;
+        }
+        if (lastTo < 0) {
+          const w = where(r);
+          throw new XtablesSyntaxError(file, w.line, w.col, 'an existing chain', `chain '${tg.chain}' does not exist (jump from ${c.name})`);
+        }
+        jumpTo.push(lastTo);
         jumpRule.push(r);
       }
     }
@@ -439,40 +465,36 @@ export class XtablesRuleset {
         }
       }
     };
-    for (let h = 0; h < builtins.length; h++) visit(idOf.get(builtins[h]!)!, 1 << h);
+    for (let h = 0; h < builtins.length; h++) visit(names.find(builtins[h]!, 0, builtins[h]!.length), 1 << h);
     // Loops among chains no built-in chain reaches are refused too (the kernel checks every chain).
     for (let i = 0; i < n; i++) if (hooks[i] === 0) visit(i, NO_HOOK);
-    let conntrackUsers = 0;
-    for (let i = 0; i < n; i++) for (const r of chains[i]!.rules) if (ruleNeedsConntrack(r)) conntrackUsers++;
     t.conntrackUsers = conntrackUsers;
     // Targets limited to some tables/hooks: each module's limits worked out once.
     const limits = new Map<TargetModule<unknown>, { tableOk: boolean; hookList: string[]; hookBits: number }>();
-    for (let i = 0; i < n; i++) {
-      const c = chains[i]!;
-      for (const r of c.rules) {
-        if (r.target.kind !== 'module' || r.target.module.tables === undefined || r.target.module.tables.length === 0) continue;
-        const module = r.target.module;
-        const allowed = module.tables!;
-        const name = module.name;
-        let lim = limits.get(module);
-        if (lim === undefined) {
-          const hookList = allowed.filter((a) => a.startsWith(t.name + ':')).map((a) => a.slice(t.name.length + 1));
-          let hookBits = 0;
-          for (let h = 0; h < builtins.length; h++) if (hookList.includes(builtins[h]!)) hookBits |= 1 << h;
-          lim = { tableOk: allowed.some((a) => a === t.name || a.startsWith(t.name + ':')), hookList, hookBits };
-          limits.set(module, lim);
-        }
-        if (!lim.tableOk) {
-          const w = where(r);
-          throw new XtablesSyntaxError(file, w.line, w.col, `table ${allowed.join(', ')}`, `${name} target: only valid in ${[...new Set(allowed.map((a) => a.split(':')[0]))].join('/')} table, not ${t.name}`);
-        }
-        if (lim.hookList.length === 0) continue;
-        const badBits = hooks[i]! & (NO_HOOK - 1) & ~lim.hookBits;
-        if (badBits !== 0) {
-          const w = where(r);
-          const bad = builtins.filter((_, h) => (badBits & (1 << h)) !== 0);
-          throw new XtablesSyntaxError(file, w.line, w.col, `hooks ${lim.hookList.join('/')}`, `${name} target: used from hooks ${bad.join('/')}, but only usable from ${lim.hookList.join('/')}`);
-        }
+    for (let j = 0; j < limitedRule.length; j++) {
+      const i = limitedChain[j]!;
+      const r = limitedRule[j]!;
+      const module = (r.target as { module: TargetModule<unknown> }).module;
+      const allowed = module.tables!;
+      const name = module.name;
+      let lim = limits.get(module);
+      if (lim === undefined) {
+        const hookList = allowed.filter((a) => a.startsWith(t.name + ':')).map((a) => a.slice(t.name.length + 1));
+        let hookBits = 0;
+        for (let h = 0; h < builtins.length; h++) if (hookList.includes(builtins[h]!)) hookBits |= 1 << h;
+        lim = { tableOk: allowed.some((a) => a === t.name || a.startsWith(t.name + ':')), hookList, hookBits };
+        limits.set(module, lim);
+      }
+      if (!lim.tableOk) {
+        const w = where(r);
+        throw new XtablesSyntaxError(file, w.line, w.col, `table ${allowed.join(', ')}`, `${name} target: only valid in ${[...new Set(allowed.map((a) => a.split(':')[0]))].join('/')} table, not ${t.name}`);
+      }
+      if (lim.hookList.length === 0) continue;
+      const badBits = hooks[i]! & (NO_HOOK - 1) & ~lim.hookBits;
+      if (badBits !== 0) {
+        const w = where(r);
+        const bad = builtins.filter((_, h) => (badBits & (1 << h)) !== 0);
+        throw new XtablesSyntaxError(file, w.line, w.col, `hooks ${lim.hookList.join('/')}`, `${name} target: used from hooks ${bad.join('/')}, but only usable from ${lim.hookList.join('/')}`);
       }
     }
   }
@@ -537,6 +559,56 @@ function buildChecked(
   }
   origins.add(r!, lineNo);
   return r!;
+}
+
+/** Appends a rule; a chain's first two rules go in arrays of their own length (a pushed-to empty
+ *  array reserves 17 slots, and most chains of a kube-proxy table hold one or two rules). */
+function appendRule(c: Chain, r: Rule): void {
+  const rs = c.rules;
+  if (rs.length === 0) c.rules = [r];
+  else if (rs.length === 1) c.rules = [rs[0]!, r];
+  else rs.push(r);
+  c.index = undefined;
+}
+
+/**
+ * `:NAME - [0:0]`, the user chain declaration iptables-save prints, read where it stands: the
+ * chain is added, or flushed when it exists (what declareChain does for the same line). False for
+ * anything else (a built-in chain, another policy or counters, a name declareChain would refuse,
+ * tabs or other characters): declareChain decides.
+ */
+function declareUserChain(t: XtTable, names: ChainNames, text: string, start: number, end: number): boolean {
+  const ns = start + 1;
+  let ne = ns;
+  while (ne < end) {
+    const c = text.charCodeAt(ne);
+    if (c === 32) break;
+    if (c < 33 || c > 126) return false;
+    ne++;
+  }
+  const len = ne - ns;
+  if (len === 0 || len > 28 || end - ne !== 8 || !text.startsWith(' - [0:0]', ne)) return false;
+  const c0 = text.charCodeAt(ns);
+  if (c0 === 45 || c0 === 33) return false;
+  if (len <= 6 && (sameWord(text, ns, ne, 'ACCEPT') || sameWord(text, ns, ne, 'DROP') || sameWord(text, ns, ne, 'RETURN'))) return false;
+  const builtins = BUILTIN_CHAINS[t.name];
+  for (let i = 0; i < builtins.length; i++) if (sameWord(text, ns, ne, builtins[i]!)) return false;
+  const id = names.find(text, ns, ne);
+  if (id >= 0) {
+    const c = names.chains[id]!;
+    c.rules = [];
+    c.index = undefined;
+    return true;
+  }
+  const name = text.slice(ns, ne);
+  const c = newChain(name, false);
+  t.chains.set(name, c);
+  names.add(c);
+  return true;
+}
+
+function sameWord(text: string, from: number, to: number, w: string): boolean {
+  return to - from === w.length && text.startsWith(w, from);
 }
 
 /** A rule with zero counters (the staged table must not touch the live one's rule objects). */
