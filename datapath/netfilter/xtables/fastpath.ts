@@ -39,6 +39,8 @@ export class ChainNames {
   private readonly names: string[] = [];
   /** 1 for a built-in chain, by id (read without loading the chain). */
   private builtins = new Uint8Array(64);
+  /** Each name's hashChars, by id: a guess at the id is checked against it before the characters. */
+  private hashes = new Int32Array(64);
   /** `-j NAME` records, one per chain, made on first use. */
   private readonly jumps: (RuleTarget | undefined)[] = [];
   private slots = new Int32Array(64);
@@ -56,7 +58,11 @@ export class ChainNames {
 
   /** The id of the chain named by text[from, to), or -1. */
   find(text: string, from: number, to: number): number {
-    const h = hashChars(text, from, to);
+    return this.findHashed(text, from, to, hashChars(text, from, to));
+  }
+
+  /** find, with the name's hash (hashChars) known. */
+  findHashed(text: string, from: number, to: number, h: number): number {
     const slots = this.slots;
     for (let s = h & this.mask; ; s = (s + 1) & this.mask) {
       const v = slots[2 * s + 1]!;
@@ -75,20 +81,25 @@ export class ChainNames {
       const b = new Uint8Array(id * 2);
       b.set(this.builtins);
       this.builtins = b;
+      const h = new Int32Array(id * 2);
+      h.set(this.hashes);
+      this.hashes = h;
     }
+    const h = hashChars(c.name, 0, c.name.length);
     this.builtins[id] = c.builtin ? 1 : 0;
+    this.hashes[id] = h;
     if (2 * (id + 1) > this.mask) this.grow();
-    this.put(hashChars(c.name, 0, c.name.length), id);
+    this.put(h, id);
     return id;
+  }
+
+  /** Is text[from, to), whose hash is h, the name of chain id? */
+  is(id: number, text: string, from: number, to: number, h: number): boolean {
+    return this.hashes[id] === h && eq(text, from, to, this.names[id]!);
   }
 
   builtin(id: number): boolean {
     return this.builtins[id] === 1;
-  }
-
-  /** The name of chain id. */
-  name(id: number): string {
-    return this.names[id]!;
   }
 
   /** The shared `-j NAME` target of chain id. */
@@ -114,8 +125,15 @@ export class ChainNames {
 
 /** FNV-1a over the characters, with a final mix so that the low bits index well. */
 function hashChars(t: string, from: number, to: number): number {
-  let h = 0x811c9dc5 | 0;
-  for (let i = from; i < to; i++) h = Math.imul(h ^ t.charCodeAt(i), 0x01000193);
+  let h = FNV_BASIS;
+  for (let i = from; i < to; i++) h = Math.imul(h ^ t.charCodeAt(i), FNV_PRIME);
+  return mix(h);
+}
+
+const FNV_BASIS = 0x811c9dc5 | 0;
+const FNV_PRIME = 0x01000193;
+
+function mix(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x45d9f3b);
   return h ^ (h >>> 16);
@@ -187,6 +205,44 @@ function tokEnd(L: string, i: number, N: number): number {
   return i;
 }
 
+// What valueEnd and quotedEnd saw of the value they scanned.
+/** hashChars of the token (valueEnd). */
+let tokHash = 0;
+/** The characters' codes or-ed together: above 127 when one is not ASCII. */
+let tokHigh = 0;
+
+/** tokEnd, also setting tokHash and tokHigh (one pass over a value the caller may look up or check). */
+function valueEnd(L: string, i: number, N: number): number {
+  let h = FNV_BASIS;
+  let high = 0;
+  while (i < N) {
+    const c = L.charCodeAt(i);
+    if (c === 32) break;
+    if (c === 9 || c === 34 || c === 92) return -1;
+    h = Math.imul(h ^ c, FNV_PRIME);
+    high |= c;
+    i++;
+  }
+  tokHash = mix(h);
+  tokHigh = high;
+  return i;
+}
+
+/** The closing quote of `"...` opened at i, without backslashes inside; -1 when none before N. Sets tokHigh. */
+function quotedEnd(L: string, i: number, N: number): number {
+  let high = 0;
+  for (let k = i + 1; k < N; k++) {
+    const c = L.charCodeAt(k);
+    if (c === 34) {
+      tokHigh = high;
+      return k;
+    }
+    if (c === 92) return -1;
+    high |= c;
+  }
+  return -1;
+}
+
 /** Is the token [i, end) the word w? (A loop the compiler inlines: cheaper than startsWith's call.) */
 function eq(L: string, i: number, end: number, w: string): boolean {
   const n = w.length;
@@ -228,7 +284,7 @@ export function fastAppend(text: string, from: number, N: number, lineNo: number
   L = text;
   if (N - from < 4 || line.charCodeAt(from) !== 45 || line.charCodeAt(from + 1) !== 65 || line.charCodeAt(from + 2) !== 32) return null;
   let i = from + 3;
-  let end = tokEnd(line, i, N);
+  let end = valueEnd(line, i, N);
   if (end <= i) return null;
   const c0 = line.charCodeAt(i);
   if (c0 === 45 || c0 === 33) return null;
@@ -236,10 +292,11 @@ export function fastAppend(text: string, from: number, N: number, lineNo: number
   // declares the chains: try the last chain and the one added after it before a look-up.
   let id = names.last;
   const chains = names.chains;
-  if (id < 0 || !eq(line, i, end, chains[id]!.name)) {
-    if (id >= 0 && id + 1 < chains.length && eq(line, i, end, chains[id + 1]!.name)) id++;
+  const h = tokHash;
+  if (id < 0 || !names.is(id, line, i, end, h)) {
+    if (id >= 0 && id + 1 < chains.length && names.is(id + 1, line, i, end, h)) id++;
     else {
-      id = names.find(line, i, end);
+      id = names.findHashed(line, i, end, h);
       if (id < 0) return null;
     }
   }
@@ -270,14 +327,13 @@ export function fastAppend(text: string, from: number, N: number, lineNo: number
     let quoted = false;
     if (line.charCodeAt(vi) === 34) {
       // "..." without backslashes, followed by a space or the end.
-      const close = line.indexOf('"', vi + 1);
-      if (close < 0 || close >= N) return null;
-      for (let k = vi + 1; k < close; k++) if (line.charCodeAt(k) === 92) return null;
+      const close = quotedEnd(line, vi, N);
+      if (close < 0) return null;
       ve = close + 1;
       if (ve < N && line.charCodeAt(ve) !== 32) return null;
       quoted = true;
     } else {
-      ve = tokEnd(line, vi, N);
+      ve = valueEnd(line, vi, N);
       if (ve < 0 || !plainValue(line, vi, ve)) return null;
     }
     end = ve;
@@ -332,7 +388,7 @@ export function fastAppend(text: string, from: number, N: number, lineNo: number
           seen |= 64;
           // Runs of rules jump to one chain (a kube-proxy table's KUBE-MARK-MASQ): the last one first.
           let to = names.lastJump;
-          if (to < 0 || !eq(line, vi, ve, names.name(to))) to = names.find(line, vi, ve);
+          if (to < 0 || !names.is(to, line, vi, ve, tokHash)) to = names.findHashed(line, vi, ve, tokHash);
           if (to >= 0) {
             if (names.builtin(to)) return null; // "cannot jump to built-in chain": the general path says so
             names.lastJump = to;
@@ -367,8 +423,7 @@ export function fastAppend(text: string, from: number, N: number, lineNo: number
         commentAt = quoted ? vi + 1 : vi;
         commentEnd = quoted ? ve - 1 : ve;
         // XT_MAX_COMMENT_LEN in bytes: ASCII only here, so characters are bytes.
-        if (commentEnd - commentAt > 255) return null;
-        for (let k = commentAt; k < commentEnd; k++) if (line.charCodeAt(k) > 127) return null;
+        if (commentEnd - commentAt > 255 || tokHigh > 127) return null;
         break;
       }
       case Cur.Tcp: case Cur.Udp: {
