@@ -1,14 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { ChainTable, type ChainNode } from './chains.js';
+import { ChainTable, NIL } from './chains.js';
 import { jhash2, jhash2Words2, jhash2Words4 } from './jhash.js';
 
-interface N extends ChainNode<N> { id: number }
-
 /** The nodes of one logical slot, in chain order. */
-function slotNodes(t: ChainTable<N>, slot: number): number[] {
+function slotNodes(t: ChainTable, slot: number): number[] {
   const out: number[] = [];
-  for (let n = t.first(slot); n !== null; n = n.next) if (n.slot === slot) out.push(n.id);
+  for (let n = t.first(slot); n !== NIL; n = t.next(n)) if (t.slotOf(n) === slot) out.push(n);
   return out;
 }
 
@@ -18,23 +16,24 @@ describe('ChainTable', () => {
       fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 200 })), { maxLength: 400 }),
       fc.integer({ min: 1, max: 256 }),
       (ops, slots) => {
-        const t = new ChainTable<N>(slots);
-        const model = new Map<number, N[]>();
-        const live: N[] = [];
+        const t = new ChainTable(slots);
+        const model = new Map<number, number[]>();
+        const live: { node: number; slot: number }[] = [];
         let id = 0;
         for (const [add, k] of ops) {
           if (add || live.length === 0) {
-            const n: N = { id: id++, slot: k % slots, next: null };
-            t.insertHead(n);
+            const n = { node: id++, slot: k % slots };
+            t.reserve(id);
+            t.insertHead(n.node, n.slot);
             live.push(n);
-            model.set(n.slot, [n, ...(model.get(n.slot) ?? [])]);
+            model.set(n.slot, [n.node, ...(model.get(n.slot) ?? [])]);
           } else {
             const n = live.splice(k % live.length, 1)[0]!;
-            t.remove(n);
-            model.set(n.slot, model.get(n.slot)!.filter((x) => x !== n));
+            t.remove(n.node);
+            model.set(n.slot, model.get(n.slot)!.filter((x) => x !== n.node));
           }
         }
-        for (let s = 0; s < slots; s++) expect(slotNodes(t, s)).toEqual((model.get(s) ?? []).map((n) => n.id));
+        for (let s = 0; s < slots; s++) expect(slotNodes(t, s)).toEqual(model.get(s) ?? []);
       },
     ));
   });

@@ -13,8 +13,8 @@ import { assertNever } from '../util/assert.js';
 import { ACCEPT, type Hook, type HookVerdict } from '../netfilter/hooks.js';
 import type { NatManip, NatRange, NatService } from '../netfilter/xtables/context.js';
 import type { ConntrackEntry, CtDir, CtRef, TcpCtState, Tuple } from './types.js';
-import { ctOf, type CtEntry, type TupleHash } from './entry.js';
-import { ChainTable } from './chains.js';
+import { ctOf, type CtEntry } from './entry.js';
+import { ChainTable, NIL } from './chains.js';
 import { jhash2Words2, jhash2Words4, reciprocalScale } from './jhash.js';
 import { copyTuple, icmpHasId, invertTuple, invertTupleInto, manipPacket, manipPacketToInverse, tupleEqual, tupleOf } from './tuple.js';
 import { tcpFlagsValid, tcpIndex, tcpTransition } from './tcp.js';
@@ -81,6 +81,9 @@ export interface NatChainRunner {
   runNatChain(): HookVerdict;
 }
 
+/** Entries the table's columns have room for before they first double. */
+const INITIAL_ENTRIES = 64;
+
 const UNTRACKED_REF: CtRef = Object.freeze({ entry: null, dir: 'original', info: 'untracked' }) as CtRef;
 
 function invalidRef(): CtRef {
@@ -97,25 +100,44 @@ export class Conntrack {
   readonly buckets: number;
   tcpLoose: boolean;
   readonly timeouts: ConntrackTimeouts;
+  // The table's storage is numbers, not objects: an entry in the table has a number `ix` (reused
+  // once it leaves); its hash nodes are ix*2 + dir; the chains, each node's hash and the confirmed
+  // list are typed-array columns. A table of many entries then holds no per-entry object beyond the
+  // entry's own, and nothing for the garbage collector to trace between them.
   /** The hash table: tuple nodes (both directions of every confirmed entry) by bucket. */
-  private readonly table: ChainTable<TupleHash>;
-  /** Confirmed entries in insertion order (conntrack -L order; see DEVIATION in format.ts). */
-  // A list threaded through the entries (prevConfirmed/nextConfirmed) rather than a Set: adding an
-  // object to a Set gives it an identity hash, a large share of a first packet's cost.
-  private confirmedHead: CtEntry | null = null;
-  private confirmedTail: CtEntry | null = null;
+  private readonly table: ChainTable;
+  /** Each node's tuple hash (hash_conntrack_raw, as int32), compared before the tuple on look-up. */
+  private nodeHash: Int32Array;
+  /** The entries in the table by number (null where the number is free). */
+  private readonly byIx: (CtEntry | null)[];
+  /** Numbers handed out so far (the free ones are chained from freeIx through confNext). */
+  private ixUsed = 0;
+  private freeIx = NIL;
+  /** How many entries the columns have room for. */
+  private capacity = INITIAL_ENTRIES;
+  /** Confirmed entries in insertion order (conntrack -L order; see DEVIATION in format.ts): a
+   *  doubly linked list of entry numbers. */
+  private confPrev: Int32Array;
+  private confNext: Int32Array;
+  private confirmedHead = NIL;
+  private confirmedTail = NIL;
   private confirmedCount = 0;
-  /** nf_nat_bysource: source-NATed entries by original (src, sport, proto). The entries are their
-   *  own chain nodes (slot, next), as struct nf_conn embeds nat_bysource: no node object each. */
-  private readonly bysource: ChainTable<CtEntry>;
+  /** nf_nat_bysource: source-NATed entries by original (src, sport, proto), chained by entry
+   *  number (as struct nf_conn embeds nat_bysource: no node of its own). */
+  private readonly bysource: ChainTable;
   /** The table's hash seed (nf_conntrack_hash_rnd), drawn once from the world's Rng. */
   private readonly seed: number;
   private nextId = 1;
   private readonly natTable: NatTable;
   private natServiceCache: NatService | null = null;
-  /** Scratch records of setupInfo and allocNullBinding (neither is re-entered). */
+  /** Scratch records of setupInfo and allocNullBinding (neither is re-entered): the tuple the
+   *  connection carries, and the one getUniqueTuple picks (two records: it compares them). */
   private readonly currTuple: Tuple = { src: 0, dst: 0, proto: 0, sport: 0, dport: 0 };
+  private readonly nextTuple: Tuple = { src: 0, dst: 0, proto: 0, sport: 0, dport: 0 };
   private readonly nullRange: NatRange = {
+    minIp: 0, maxIp: 0, minPort: null, maxPort: null, random: false, randomFully: false, persistent: false,
+  };
+  private readonly targetRange: NatRange = {
     minIp: 0, maxIp: 0, minPort: null, maxPort: null, random: false, randomFully: false, persistent: false,
   };
 
@@ -138,6 +160,12 @@ export class Conntrack {
     this.seed = this.rng.nextU32();
     this.table = new ChainTable(this.buckets);
     this.bysource = new ChainTable(this.buckets);
+    this.nodeHash = new Int32Array(2 * INITIAL_ENTRIES);
+    this.confPrev = new Int32Array(INITIAL_ENTRIES);
+    this.confNext = new Int32Array(INITIAL_ENTRIES);
+    this.byIx = new Array<CtEntry | null>(INITIAL_ENTRIES).fill(null);
+    this.table.reserve(2 * INITIAL_ENTRIES);
+    this.bysource.reserve(INITIAL_ENTRIES);
     this.natTable = {
       rng: this.rng,
       replyTaken: (t, ignored) => this.replyTaken(t, ignored),
@@ -156,8 +184,61 @@ export class Conntrack {
   /** The confirmed entries in insertion order, as an array (safe to unlink while iterating it). */
   private confirmedList(): CtEntry[] {
     const out: CtEntry[] = [];
-    for (let e = this.confirmedHead; e !== null; e = e.nextConfirmed) out.push(e);
+    for (let ix = this.confirmedHead; ix !== NIL; ix = this.confNext[ix]!) out.push(this.byIx[ix]!);
     return out;
+  }
+
+  /** The entry a hash node belongs to, and the node's direction. */
+  private entryOf(node: number): CtEntry {
+    return this.byIx[node >> 1]!;
+  }
+
+  private dirOf(node: number): CtDir {
+    return (node & 1) === 0 ? 'original' : 'reply';
+  }
+
+  private tupleOfNode(node: number): Tuple {
+    const e = this.byIx[node >> 1]!;
+    return (node & 1) === 0 ? e.orig : e.reply;
+  }
+
+  /** Gives `e` a number (a freed one first), growing the columns when all are taken. */
+  private allocIx(e: CtEntry): number {
+    let ix = this.freeIx;
+    if (ix !== NIL) {
+      this.freeIx = this.confNext[ix]!;
+    } else {
+      ix = this.ixUsed++;
+      if (ix >= this.capacity) this.growColumns();
+    }
+    this.byIx[ix] = e;
+    e.ix = ix;
+    return ix;
+  }
+
+  private freeIxOf(e: CtEntry): void {
+    const ix = e.ix;
+    this.byIx[ix] = null;
+    this.confNext[ix] = this.freeIx;
+    this.freeIx = ix;
+    e.ix = NIL;
+  }
+
+  private growColumns(): void {
+    const cap = this.capacity * 2;
+    const hashes = new Int32Array(2 * cap);
+    hashes.set(this.nodeHash);
+    this.nodeHash = hashes;
+    const prev = new Int32Array(cap);
+    prev.set(this.confPrev);
+    this.confPrev = prev;
+    const next = new Int32Array(cap);
+    next.set(this.confNext);
+    this.confNext = next;
+    for (let i = this.capacity; i < cap; i++) this.byIx.push(null);
+    this.table.reserve(2 * cap);
+    this.bysource.reserve(cap);
+    this.capacity = cap;
   }
 
   /** hash_conntrack_raw over the tuple's fields, taken as numbers (nothing allocated per lookup). */
@@ -165,16 +246,16 @@ export class Conntrack {
     return reciprocalScale(jhash2Words4(src, dst, ((sport << 16) | dport) >>> 0, proto, this.seed), this.buckets);
   }
 
-  /** hash_conntrack_raw: the 32-bit hash the bucket is scaled from. */
+  /** hash_conntrack_raw: the 32-bit hash the bucket is scaled from (as an int32: same bits). */
   private hashOfFields(src: number, dst: number, proto: number, sport: number, dport: number): number {
-    return jhash2Words4(src, dst, ((sport << 16) | dport) >>> 0, proto, this.seed);
+    return jhash2Words4(src, dst, ((sport << 16) | dport) >>> 0, proto, this.seed) | 0;
   }
 
   private hashOf(t: Tuple): number {
     return this.hashOfFields(t.src, t.dst, t.proto, t.sport, t.dport);
   }
 
-  private findTuple(t: Tuple, hash: number): TupleHash | null {
+  private findTuple(t: Tuple, hash: number): number {
     return this.findHashed(hash, t.src, t.dst, t.proto, t.sport, t.dport);
   }
 
@@ -182,68 +263,74 @@ export class Conntrack {
     return this.bucketOfFields(t.src, t.dst, t.proto, t.sport, t.dport);
   }
 
-  private find(t: Tuple): TupleHash | null {
+  private find(t: Tuple): number {
     return this.findFields(t.src, t.dst, t.proto, t.sport, t.dport);
   }
 
   /**
-   * __nf_conntrack_find_get: the node holding this tuple, skipping (and reaping) expired entries the
-   * way the kernel's lookup does (lazy expiry; the gc worker is gc()).
+   * __nf_conntrack_find_get: the node holding this tuple (NIL if none), skipping (and reaping)
+   * expired entries the way the kernel's lookup does (lazy expiry; the gc worker is gc()).
    */
-  private findFields(src: number, dst: number, proto: number, sport: number, dport: number): TupleHash | null {
+  private findFields(src: number, dst: number, proto: number, sport: number, dport: number): number {
     return this.findHashed(this.hashOfFields(src, dst, proto, sport, dport), src, dst, proto, sport, dport);
   }
 
   /** findFields with the tuple's hash already taken. Nodes whose stored hash differs are passed
    *  over without reading their tuple (one memory access fewer per node of a long chain). */
-  private findHashed(hash: number, src: number, dst: number, proto: number, sport: number, dport: number): TupleHash | null {
-    let h = this.table.first(reciprocalScale(hash, this.buckets));
-    if (h === null) return null;
+  private findHashed(hash: number, src: number, dst: number, proto: number, sport: number, dport: number): number {
+    const table = this.table;
+    let n = table.first(reciprocalScale(hash, this.buckets));
+    if (n === NIL) return NIL;
     const now = this.clock.now();
-    for (; h !== null; h = h.next) {
-      if (h.hash !== hash) continue;
-      const t = h.tuple;
+    const hashes = this.nodeHash;
+    for (; n !== NIL; n = table.next(n)) {
+      if (hashes[n] !== hash) continue;
+      const e = this.byIx[n >> 1]!;
+      const t = (n & 1) === 0 ? e.orig : e.reply;
       if (t.src !== src || t.dst !== dst || t.proto !== proto || t.sport !== sport || t.dport !== dport) continue;
-      if (h.entry.expires <= now) {
-        this.unlink(h.entry);
+      if (e.expires <= now) {
+        this.unlink(e);
         return this.findFields(src, dst, proto, sport, dport);
       }
-      return h;
+      return n;
     }
-    return null;
+    return NIL;
   }
 
   /** hlist_nulls_add_head_rcu: the node becomes its bucket's head. */
-  private insertNode(tuple: Tuple, e: CtEntry, dir: CtDir, hash: number): TupleHash {
-    const node: TupleHash = { tuple, entry: e, dir, hash, slot: reciprocalScale(hash, this.buckets), next: null };
-    this.table.insertHead(node);
-    return node;
+  private insertNode(node: number, hash: number): void {
+    this.nodeHash[node] = hash;
+    this.table.insertHead(node, reciprocalScale(hash, this.buckets));
   }
 
   /** __nf_conntrack_hash_insert: the original node, then the reply node (which ends up first).
-   *  The tuples are held, not copied: a confirmed entry's tuples are never changed. */
+   *  The tuples are read from the entry: a confirmed entry's tuples are never changed. */
   private link(e: CtEntry, origHash = this.hashOf(e.orig), replyHash = this.hashOf(e.reply)): void {
-    e.hashOrig = this.insertNode(e.orig, e, 'original', origHash);
+    const ix = this.allocIx(e);
+    this.insertNode(2 * ix, origHash);
     // A clash entry is only found by its original tuple.
-    e.hashReply = e.natClash ? null : this.insertNode(e.reply, e, 'reply', replyHash);
-    e.prevConfirmed = this.confirmedTail;
-    e.nextConfirmed = null;
-    if (this.confirmedTail === null) this.confirmedHead = e; else this.confirmedTail.nextConfirmed = e;
-    this.confirmedTail = e;
+    if (!e.natClash) this.insertNode(2 * ix + 1, replyHash);
+    const tail = this.confirmedTail;
+    this.confPrev[ix] = tail;
+    this.confNext[ix] = NIL;
+    if (tail === NIL) this.confirmedHead = ix; else this.confNext[tail] = ix;
+    this.confirmedTail = ix;
     this.confirmedCount++;
     if (e.status.srcNat || e.status.srcNatDone) this.addBySource(e);
   }
 
   private unlink(e: CtEntry): void {
     e.dying = true; // an unconfirmed entry killed now is never inserted (confirm skips dying entries)
-    if (e.hashOrig === null) return; // not in the table (link always sets hashOrig)
-    if (e.prevConfirmed === null) this.confirmedHead = e.nextConfirmed; else e.prevConfirmed.nextConfirmed = e.nextConfirmed;
-    if (e.nextConfirmed === null) this.confirmedTail = e.prevConfirmed; else e.nextConfirmed.prevConfirmed = e.prevConfirmed;
-    e.prevConfirmed = e.nextConfirmed = null;
+    const ix = e.ix;
+    if (ix === NIL) return; // not in the table
+    const prev = this.confPrev[ix]!, next = this.confNext[ix]!;
+    if (prev === NIL) this.confirmedHead = next; else this.confNext[prev] = next;
+    if (next === NIL) this.confirmedTail = prev; else this.confPrev[next] = prev;
     this.confirmedCount--;
-    if (e.hashOrig !== null) { this.table.remove(e.hashOrig); e.hashOrig = null; }
-    if (e.hashReply !== null) { this.table.remove(e.hashReply); e.hashReply = null; }
-    if (e.inBySource) { this.bysource.remove(e); e.inBySource = false; }
+    this.table.remove(2 * ix);
+    if (!e.natClash) this.table.remove(2 * ix + 1);
+    if (e.inBySource) { this.bysource.remove(ix); e.inBySource = false; }
+    this.freeIxOf(e);
   }
 
   private srcKey(t: Tuple): number {
@@ -252,16 +339,17 @@ export class Conntrack {
 
   private addBySource(e: CtEntry): void {
     if (e.inBySource) return;
-    e.slot = this.srcKey(e.orig);
     e.inBySource = true;
-    this.bysource.insertHead(e);
+    this.bysource.insertHead(e.ix, this.srcKey(e.orig));
   }
 
   private bySourceList(t: Tuple): readonly CtEntry[] {
     const out: CtEntry[] = [];
     const now = this.clock.now();
     // same_src: protocol, source address and source port of the original direction; newest first.
-    for (let e = this.bysource.first(this.srcKey(t)); e !== null; e = e.next) {
+    const bysource = this.bysource;
+    for (let n = bysource.first(this.srcKey(t)); n !== NIL; n = bysource.next(n)) {
+      const e = this.byIx[n]!;
       if (e.orig.proto === t.proto && e.orig.src === t.src && e.orig.sport === t.sport && e.expires > now) out.push(e);
     }
     return out;
@@ -272,19 +360,23 @@ export class Conntrack {
   private replyTaken(t: Tuple, ignored: CtEntry): boolean {
     const icmp = t.proto === IPPROTO_ICMP;
     // nf_ct_invert_tuple: addresses swap; ports swap, an ICMP identifier stays in place.
-    const h = this.findFields(t.dst, t.src, t.proto, icmp ? t.sport : t.dport, icmp ? t.dport : t.sport);
-    if (!h || h.entry === ignored) return false;
+    const n = this.findFields(t.dst, t.src, t.proto, icmp ? t.sport : t.dport, icmp ? t.dport : t.sport);
+    if (n === NIL) return false;
+    const e = this.entryOf(n);
+    if (e === ignored) return false;
     // Two packets racing with the same original tuple are a clash for confirm to resolve, not a
     // reason to pick another port.
-    if (h.dir === 'reply' && tupleEqual(h.entry.orig, ignored.orig)) return false;
+    if ((n & 1) === 1 && tupleEqual(e.orig, ignored.orig)) return false;
     return true;
   }
 
   private evictTimeWait(t: Tuple, ignored: CtEntry): boolean {
-    const h = this.find(t);
-    if (!h || h.entry === ignored) return true;
-    if (h.entry.tcpState !== 'TIME_WAIT') return false;
-    this.unlink(h.entry);
+    const n = this.find(t);
+    if (n === NIL) return true;
+    const e = this.entryOf(n);
+    if (e === ignored) return true;
+    if (e.tcpState !== 'TIME_WAIT') return false;
+    this.unlink(e);
     return true;
   }
 
@@ -313,13 +405,8 @@ export class Conntrack {
       tcpLastDir: null,
       natClash: false,
       dying: false,
-      hashOrig: null,
-      hashReply: null,
-      slot: 0,
-      next: null,
+      ix: NIL,
       inBySource: false,
-      prevConfirmed: null,
-      nextConfirmed: null,
     };
   }
 
@@ -341,7 +428,8 @@ export class Conntrack {
       if (i > 0) bucket = (bucket + 1) % this.buckets;
       let drops = 0;
       const chain: CtEntry[] = [];
-      for (let h = this.table.first(bucket); h !== null; h = h.next) if (h.slot === bucket) chain.push(h.entry);
+      const table = this.table;
+      for (let n = table.first(bucket); n !== NIL; n = table.next(n)) if (table.slotOf(n) === bucket) chain.push(this.entryOf(n));
       for (const e of chain) {
         if (e.dying) continue;
         if (e.expires <= now) { this.unlink(e); continue; }
@@ -383,10 +471,10 @@ export class Conntrack {
         dport = pkt.dport;
       }
       cost.conntrackLookups++;
-      const h = this.findFields(pkt.src, pkt.dst, proto, sport, dport);
+      const n = this.findFields(pkt.src, pkt.dst, proto, sport, dport);
       let e: CtEntry;
       let dir: CtDir;
-      if (!h) {
+      if (n === NIL) {
         // init_conntrack: the protocol must accept this packet as a connection's first.
         if (!this.validNew(pkt.proto, pkt.tcpFlags, pkt.icmpType)) { skb.ct = invalidRef(); return ACCEPT; }
         // DEVIATION: the kernel counts unconfirmed entries too (they are allocated here); kpath counts
@@ -399,8 +487,8 @@ export class Conntrack {
         if (pkt.proto === IPPROTO_UDP) e.streamTs = this.clock.now() + NF_CT_UDP_STREAM_AFTER * 1000;
         dir = 'original';
       } else {
-        e = h.entry;
-        dir = h.dir;
+        e = this.entryOf(n);
+        dir = this.dirOf(n);
       }
       const info = dir === 'reply' ? 'established' : e.status.seenReply ? 'established' : 'new';
       const res = this.handlePacket(e, dir, skb);
@@ -518,10 +606,10 @@ export class Conntrack {
     const inner = tupleOf(quoted);
     if (!inner) return invalidRef();
     cost.conntrackLookups++;
-    const h = this.find(invertTuple(inner));
-    if (!h) return invalidRef();
-    if (h.tuple.dst !== skb.pkt.dst) return invalidRef();
-    return { entry: h.entry, dir: h.dir, info: 'related' };
+    const n = this.find(invertTuple(inner));
+    if (n === NIL) return invalidRef();
+    if (this.tupleOfNode(n).dst !== skb.pkt.dst) return invalidRef();
+    return { entry: this.entryOf(n), dir: this.dirOf(n), info: 'related' };
   }
 
   /**
@@ -540,13 +628,13 @@ export class Conntrack {
     const origHash = this.hashOf(e.orig), replyHash = this.hashOf(e.reply);
     const clashOrig = this.findTuple(e.orig, origHash);
     const clashReply = this.findTuple(e.reply, replyHash);
-    if (clashOrig || clashReply) {
-      const winner = (clashOrig ?? clashReply)!.entry;
+    if (clashOrig !== NIL || clashReply !== NIL) {
+      const winner = this.entryOf(clashOrig !== NIL ? clashOrig : clashReply);
       if (tupleEqual(winner.orig, e.orig) && tupleEqual(winner.reply, e.reply)) {
         skb.ct = { entry: winner, dir: 'original', info: ref.info } satisfies CtRef;
         return ACCEPT;
       }
-      if (e.orig.proto === IPPROTO_UDP && !clashOrig) {
+      if (e.orig.proto === IPPROTO_UDP && clashOrig === NIL) {
         // nf_ct_resolve_clash_harder. UNVERIFIED: kernel source only (racing needs parallel CPUs).
         e.natClash = true;
       } else {
@@ -603,6 +691,19 @@ export class Conntrack {
     return this.setupInfo(skb, e, manip, r);
   }
 
+  /** `range` with its addresses set to `ip` alone, in the scratch record MASQUERADE and REDIRECT
+   *  hand to setupInfo (which keeps nothing of it). */
+  private rangeTo(range: NatRange, ip: IPv4): NatRange {
+    const r = this.targetRange;
+    r.minIp = r.maxIp = ip;
+    r.minPort = range.minPort;
+    r.maxPort = range.maxPort;
+    r.random = range.random;
+    r.randomFully = range.randomFully;
+    r.persistent = range.persistent;
+    return r;
+  }
+
   /** nf_nat_packet / nf_nat_manip_pkt: make the packet look like the inverse of the other direction. */
   private natPacket(e: CtEntry, dir: CtDir, manip: NatManip, skb: Skb): void {
     let statusSrc = manip === 'src';
@@ -631,12 +732,13 @@ export class Conntrack {
     void skb;
     if (e.status.confirmed) return true; // the kernel accepts and changes nothing
     if (this.natInitialized(e, manip)) return false; // WARN_ON + NF_DROP
-    // The tuple the connection carries now, in a scratch record: getUniqueTuple copies what it keeps.
+    // The tuple the connection carries now and the one it will carry, in two scratch records.
     const curr = invertTupleInto(this.currTuple, e.reply);
-    const next = getUniqueTuple(this.natTable, curr, range, e, manip);
+    const next = getUniqueTuple(this.natTable, curr, range, e, manip, this.nextTuple);
     if (!tupleEqual(next, curr)) {
-      // `next` is a fresh tuple nobody else holds: it becomes the reply tuple in place.
-      e.reply = invertTupleInto(next, next);
+      // The new reply tuple is written into the entry's own record: an unconfirmed entry's tuples
+      // are in no table yet and belong to it alone.
+      invertTupleInto(e.reply, next);
       if (manip === 'src') e.status.srcNat = true; else e.status.dstNat = true;
     }
     if (manip === 'src') e.status.srcNatDone = true; else e.status.dstNatDone = true;
@@ -663,7 +765,7 @@ export class Conntrack {
         // in a different subnet of the device than the destination would select).
         const src = this.selectSource(skb.pkt.dst, skb.oif);
         if (src === null) return false; // "%s ate my IP address": NF_DROP
-        return this.setupInfo(skb, ref.entry as CtEntry, 'src', { ...range, minIp: src, maxIp: src });
+        return this.setupInfo(skb, ref.entry as CtEntry, 'src', this.rangeTo(range, src));
       },
       redirect: (skb, range) => {
         const ref = ctOf(skb);
@@ -672,7 +774,7 @@ export class Conntrack {
         // first address; no address → NF_DROP.
         const dst = skb.locallyGenerated ? 0x7f000001 : skb.iif === null ? null : this.primaryAddress(skb.iif);
         if (dst === null) return false;
-        return this.setupInfo(skb, ref.entry as CtEntry, 'dst', { ...range, minIp: dst, maxIp: dst });
+        return this.setupInfo(skb, ref.entry as CtEntry, 'dst', this.rangeTo(range, dst));
       },
     };
   }
@@ -687,13 +789,14 @@ export class Conntrack {
 
   /** The entry holding this tuple in either direction (conntrack -G). */
   lookup(tuple: Tuple): ConntrackEntry | null {
-    return this.find(tuple)?.entry ?? null;
+    const n = this.find(tuple);
+    return n === NIL ? null : this.entryOf(n);
   }
 
   /** The entry and the direction the tuple matched. */
   lookupDir(tuple: Tuple): { entry: ConntrackEntry; dir: CtDir } | null {
-    const h = this.find(tuple);
-    return h ? { entry: h.entry, dir: h.dir } : null;
+    const n = this.find(tuple);
+    return n === NIL ? null : { entry: this.entryOf(n), dir: this.dirOf(n) };
   }
 
   /** Deletes every entry the predicate selects (conntrack -D, kube-proxy's stale UDP clean-up). */
@@ -709,16 +812,16 @@ export class Conntrack {
   flush(): void {
     // unlink() for every entry, without taking each node out of its chain one by one: the chains
     // all go at once.
-    for (let e = this.confirmedHead; e !== null;) {
-      const next = e.nextConfirmed;
+    for (let ix = this.confirmedHead; ix !== NIL; ix = this.confNext[ix]!) {
+      const e = this.byIx[ix]!;
       e.dying = true;
-      e.prevConfirmed = e.nextConfirmed = null;
-      e.hashOrig = e.hashReply = null;
+      e.ix = NIL;
       e.inBySource = false;
-      e.next = null;
-      e = next;
     }
-    this.confirmedHead = this.confirmedTail = null;
+    this.byIx.fill(null, 0, this.ixUsed);
+    this.ixUsed = 0;
+    this.freeIx = NIL;
+    this.confirmedHead = this.confirmedTail = NIL;
     this.confirmedCount = 0;
     this.table.clear();
     this.bysource.clear();
@@ -742,7 +845,7 @@ export class Conntrack {
   restore(parsed: readonly ParsedConntrackEntry[]): number {
     let n = 0;
     for (const p of parsed) {
-      if (this.find(p.orig) || this.find(p.reply)) continue;
+      if (this.find(p.orig) !== NIL || this.find(p.reply) !== NIL) continue;
       const e = this.newEntry(p.orig);
       e.reply = copyTuple(p.reply);
       e.tcpState = p.orig.proto === IPPROTO_TCP ? (p.tcpState ?? 'ESTABLISHED') : null;

@@ -14,8 +14,8 @@ import { IPPROTO_ICMP, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP } from '../packet.
 import type { NatManip, NatRange } from '../netfilter/xtables/context.js';
 import type { Rng } from '../util/rng.js';
 import type { CtEntry } from './entry.js';
-import { be32AsLoaded, jhash2, reciprocalScale } from './jhash.js';
-import { copyTuple, invertTuple } from './tuple.js';
+import { be32AsLoaded, jhash2Words4, reciprocalScale } from './jhash.js';
+import { copyTupleInto, invertTuple, invertTupleInto } from './tuple.js';
 import type { Tuple } from './types.js';
 
 /** NF_NAT_MAX_ATTEMPTS, and the last quarter in which nf_nat_used_tuple_harder may evict TIME_WAIT. */
@@ -69,15 +69,16 @@ function inRange(t: Tuple, r: NatRange): boolean {
   return l4InRange(t, 'src', r);
 }
 
-/** find_appropriate_src: reuse the mapping an existing connection from the same source got. */
-function findAppropriateSrc(table: NatTable, t: Tuple, r: NatRange): Tuple | null {
+/** find_appropriate_src: reuse the mapping an existing connection from the same source got,
+ *  written into `out`; false when none fits. */
+function findAppropriateSrc(table: NatTable, t: Tuple, r: NatRange, out: Tuple): boolean {
   for (const ct of table.bySource(t)) {
-    const result = invertTuple(ct.reply);
-    result.dst = t.dst;
-    result.dport = t.dport;
-    if (inRange(result, r)) return result;
+    invertTupleInto(out, ct.reply);
+    out.dst = t.dst;
+    out.dport = t.dport;
+    if (inRange(out, r)) return true;
   }
-  return null;
+  return false;
 }
 
 /**
@@ -93,7 +94,7 @@ export function findBestIps(t: Tuple, r: NatRange, manip: NatManip): void {
   }
   // jhash2 over the 16-byte nf_inet_addr (the IPv4 address then three zero words); initval is the
   // destination's last word unless persistent (zone id 0).
-  const j = jhash2([be32AsLoaded(t.src), 0, 0, 0], r.persistent ? 0 : be32AsLoaded(t.dst));
+  const j = jhash2Words4(be32AsLoaded(t.src), 0, 0, 0, r.persistent ? 0 : be32AsLoaded(t.dst));
   const dist = (max - r.minIp + 1) >>> 0;
   const ip = (r.minIp + reciprocalScale(j, dist)) >>> 0;
   if (manip === 'src') t.src = ip; else t.dst = ip;
@@ -105,12 +106,12 @@ export function findBestIps(t: Tuple, r: NatRange, manip: NatManip): void {
  * When nothing is free the last candidate stays, and confirmation later fails on the clash.
  */
 function uniqueTuple(table: NatTable, t: Tuple, r: NatRange, manip: NatManip, ct: CtEntry): void {
-  const f = { protoSpecified: protoSpecified(r), randomAll: randomAll(r) };
+  const specified = protoSpecified(r);
   let min: number, rangeSize: number;
   let key: 'sport' | 'dport';
   if (t.proto === IPPROTO_ICMP) {
     key = 'sport';
-    if (!f.protoSpecified) { min = 0; rangeSize = 65536; }
+    if (!specified) { min = 0; rangeSize = 65536; }
     else { min = r.minPort!; rangeSize = (r.maxPort ?? r.minPort!) - r.minPort! + 1; }
   } else {
     switch (t.proto) {
@@ -120,7 +121,7 @@ function uniqueTuple(table: NatTable, t: Tuple, r: NatRange, manip: NatManip, ct
       default:
         return;
     }
-    if (!f.protoSpecified) {
+    if (!specified) {
       // A destination port is never changed unless a range asks for it.
       if (manip === 'dst') return;
       const port = t[key];
@@ -134,8 +135,7 @@ function uniqueTuple(table: NatTable, t: Tuple, r: NatRange, manip: NatManip, ct
       min = lo; rangeSize = hi - lo + 1;
     }
   }
-  const rand16 = (): number => table.rng.nextU32() & 0xffff;
-  let off = f.randomAll || manip !== 'dst' ? rand16() : 0;
+  let off = randomAll(r) || manip !== 'dst' ? rand16(table) : 0;
   let attempts = Math.min(rangeSize, NF_NAT_MAX_ATTEMPTS);
   for (;;) {
     for (let i = 0; i < attempts; i++, off = (off + 1) & 0xffff) {
@@ -144,8 +144,12 @@ function uniqueTuple(table: NatTable, t: Tuple, r: NatRange, manip: NatManip, ct
     }
     if (attempts >= rangeSize || attempts < 16) return;
     attempts = Math.floor(attempts / 2);
-    off = rand16();
+    off = rand16(table);
   }
+}
+
+function rand16(table: NatTable): number {
+  return table.rng.nextU32() & 0xffff;
 }
 
 /**
@@ -161,24 +165,26 @@ function usedTupleHarder(table: NatTable, t: Tuple, ct: CtEntry, attemptsLeft: n
   return !table.evictTimeWait(invertTuple(t), ct);
 }
 
-/** get_unique_tuple: the tuple the connection will carry after this manip. */
-export function getUniqueTuple(table: NatTable, orig: Tuple, r: NatRange, ct: CtEntry, manip: NatManip): Tuple {
-  const f = { protoSpecified: protoSpecified(r), randomAll: randomAll(r) };
+/**
+ * get_unique_tuple: the tuple the connection will carry after this manip, written into `out` (a
+ * record distinct from `orig`, which is read throughout) and returned.
+ */
+export function getUniqueTuple(table: NatTable, orig: Tuple, r: NatRange, ct: CtEntry, manip: NatManip, out: Tuple): Tuple {
+  const random = randomAll(r);
   // 1) A source manip first tries the original tuple, then the mapping this source already has.
-  if (manip === 'src' && !f.randomAll) {
+  if (manip === 'src' && !random) {
     if (inRange(orig, r)) {
-      if (!usedTuple(table, orig, ct)) return copyTuple(orig);
-    } else {
-      const found = findAppropriateSrc(table, orig, r);
-      if (found && !usedTuple(table, found, ct)) return found;
+      if (!usedTuple(table, orig, ct)) return copyTupleInto(out, orig);
+    } else if (findAppropriateSrc(table, orig, r, out) && !usedTuple(table, out, ct)) {
+      return out;
     }
   }
   // 2) The address: hashed over the range.
-  const t = copyTuple(orig);
+  const t = copyTupleInto(out, orig);
   findBestIps(t, r, manip);
   // 3) The port: kept when already in range and unique.
-  if (!f.randomAll) {
-    if (f.protoSpecified) {
+  if (!random) {
+    if (protoSpecified(r)) {
       if (l4InRange(t, manip, r) && (r.minPort === (r.maxPort ?? r.minPort) || !usedTuple(table, t, ct))) return t;
     } else if (!usedTuple(table, t, ct)) {
       return t;

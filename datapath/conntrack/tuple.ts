@@ -64,6 +64,16 @@ export function copyTuple(t: Tuple): Tuple {
   return { src: t.src, dst: t.dst, proto: t.proto, sport: t.sport, dport: t.dport };
 }
 
+/** copyTuple written into `out`; returns `out`. */
+export function copyTupleInto(out: Tuple, t: Tuple): Tuple {
+  out.src = t.src;
+  out.dst = t.dst;
+  out.proto = t.proto;
+  out.sport = t.sport;
+  out.dport = t.dport;
+  return out;
+}
+
 /**
  * nf_nat_ipv4_manip_pkt: make the packet carry `target`'s source (src manip) or destination (dst manip)
  * address and port. ICMP query packets take the target's identifier in either manip (icmp_manip_pkt);
