@@ -106,8 +106,6 @@ export class Conntrack {
   // entry's own, and nothing for the garbage collector to trace between them.
   /** The hash table: tuple nodes (both directions of every confirmed entry) by bucket. */
   private readonly table: ChainTable;
-  /** Each node's tuple hash (hash_conntrack_raw, as int32), compared before the tuple on look-up. */
-  private nodeHash: Int32Array;
   /** The entries in the table by number (null where the number is free). */
   private readonly byIx: (CtEntry | null)[];
   /** Numbers handed out so far (the free ones are chained from freeIx through confNext). */
@@ -160,7 +158,6 @@ export class Conntrack {
     this.seed = this.rng.nextU32();
     this.table = new ChainTable(this.buckets);
     this.bysource = new ChainTable(this.buckets);
-    this.nodeHash = new Int32Array(2 * INITIAL_ENTRIES);
     this.confPrev = new Int32Array(INITIAL_ENTRIES);
     this.confNext = new Int32Array(INITIAL_ENTRIES);
     this.byIx = new Array<CtEntry | null>(INITIAL_ENTRIES).fill(null);
@@ -226,9 +223,6 @@ export class Conntrack {
 
   private growColumns(): void {
     const cap = this.capacity * 2;
-    const hashes = new Int32Array(2 * cap);
-    hashes.set(this.nodeHash);
-    this.nodeHash = hashes;
     const prev = new Int32Array(cap);
     prev.set(this.confPrev);
     this.confPrev = prev;
@@ -282,9 +276,9 @@ export class Conntrack {
     let n = table.first(reciprocalScale(hash, this.buckets));
     if (n === NIL) return NIL;
     const now = this.clock.now();
-    const hashes = this.nodeHash;
     for (; n !== NIL; n = table.next(n)) {
-      if (hashes[n] !== hash) continue;
+      // Each node keeps its tuple's hash (hash_conntrack_raw, as int32), compared first.
+      if (table.keyOf(n) !== hash) continue;
       const e = this.byIx[n >> 1]!;
       const t = (n & 1) === 0 ? e.orig : e.reply;
       if (t.src !== src || t.dst !== dst || t.proto !== proto || t.sport !== sport || t.dport !== dport) continue;
@@ -299,8 +293,7 @@ export class Conntrack {
 
   /** hlist_nulls_add_head_rcu: the node becomes its bucket's head. */
   private insertNode(node: number, hash: number): void {
-    this.nodeHash[node] = hash;
-    this.table.insertHead(node, reciprocalScale(hash, this.buckets));
+    this.table.insertHead(node, reciprocalScale(hash, this.buckets), hash);
   }
 
   /** __nf_conntrack_hash_insert: the original node, then the reply node (which ends up first).
