@@ -35,8 +35,8 @@ const ACCEPT_VERDICT: HookVerdict = Object.freeze({ kind: 'accept' }) as HookVer
 /** The kernel's ipt_ip checks, compiled to numbers at load (interface names compared as strings). */
 export function baseMatches(r: Rule, skb: Skb, inDev: string | null, outDev: string | null): boolean {
   const p = skb.pkt;
-  if ((((p.src & r.srcMask) >>> 0) === r.src) === r.srcInv) return false;
-  if ((((p.dst & r.dstMask) >>> 0) === r.dst) === r.dstInv) return false;
+  if (((p.src & r.srcMask) === r.src) === r.srcInv) return false;
+  if (((p.dst & r.dstMask) === r.dst) === r.dstInv) return false;
   if (r.inIface !== null && ifaceMatches(r.inIface, r.inWild, inDev ?? '') === r.inInv) return false;
   if (r.outIface !== null && ifaceMatches(r.outIface, r.outWild, outDev ?? '') === r.outInv) return false;
   if (r.proto !== 0 && (p.proto === r.proto) === r.protoInv) return false;
@@ -87,7 +87,7 @@ function portKey(protoCode: number, port: number): number {
 
 /** The key of a rule whose only discriminator is `-d IP/32 -p P [-m P] --dport N`, else -1. */
 function indexKey(r: Rule): number {
-  if (r.uncertain || r.srcMask !== 0 || r.srcInv || r.dstMask !== 0xffffffff || r.dstInv) return -1;
+  if (r.uncertain || r.srcMask !== 0 || r.srcInv || r.dstMask !== -1 || r.dstInv) return -1;
   if (r.inIface !== null || r.outIface !== null || r.protoInv || r.frag !== 0) return -1;
   const code = PROTO_CODE[r.proto];
   if (code === undefined) return -1;

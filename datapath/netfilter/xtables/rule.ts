@@ -41,6 +41,9 @@ export interface RuleMatch {
 }
 
 export interface Rule {
+  /** -s and -d as signed 32-bit numbers (address & mask, and the mask): V8 keeps those unboxed in
+   *  the rule, where an unsigned 0xffffffff mask or a 192.168.x.x address would be a heap number of
+   *  its own in every rule. Printing converts back (>>> 0). */
   src: number;
   srcMask: number;
   srcInv: boolean;
@@ -83,7 +86,7 @@ export function newRule(): Rule {
 /** A rule of the fast path's shapes (fastpath.ts): newRule's fields, in its order, with these set. */
 export function fastRule(src: number, srcMask: number, dst: number, dstMask: number, proto: number, matches: RuleMatch[], target: RuleTarget): Rule {
   return {
-    src, srcMask, srcInv: false, dst, dstMask, dstInv: false,
+    src: src | 0, srcMask: srcMask | 0, srcInv: false, dst: dst | 0, dstMask: dstMask | 0, dstInv: false,
     inIface: null, inWild: false, inInv: false, outIface: null, outWild: false, outInv: false,
     proto, protoInv: false, frag: 0, matches, target, uncertain: false, opaqueText: null,
     pkts: 0, bytes: 0, text: '',
@@ -252,8 +255,8 @@ export function buildRule(options: readonly OptionArg[], env: BuildEnv, opaqueTe
         seen |= bit;
       }
       switch (base) {
-        case Base.S: { one(o); const a = parseAddr(o); r.src = a.addr; r.srcMask = a.mask; r.srcInv = o.negated; break; }
-        case Base.D: { one(o); const a = parseAddr(o); r.dst = a.addr; r.dstMask = a.mask; r.dstInv = o.negated; break; }
+        case Base.S: { one(o); const a = parseAddr(o); r.src = a.addr | 0; r.srcMask = a.mask | 0; r.srcInv = o.negated; break; }
+        case Base.D: { one(o); const a = parseAddr(o); r.dst = a.addr | 0; r.dstMask = a.mask | 0; r.dstInv = o.negated; break; }
         case Base.I: { one(o); const f = parseIface(o); r.inIface = f.name; r.inWild = f.wild; r.inInv = o.negated; break; }
         case Base.O: { one(o); const f = parseIface(o); r.outIface = f.name; r.outWild = f.wild; r.outInv = o.negated; break; }
         case Base.P: {
@@ -371,8 +374,8 @@ function moduleError(e: unknown, col: number): RuleError {
 
 function saveAddr(flag: string, addr: number, mask: number, inv: boolean): string {
   if (mask === 0 && !inv) return '';
-  const len = maskToPrefixLength(mask);
-  return ` ${inv ? '! ' : ''}${flag} ${formatIPv4(addr)}/${len === null ? formatIPv4(mask) : len}`;
+  const len = maskToPrefixLength(mask >>> 0);
+  return ` ${inv ? '! ' : ''}${flag} ${formatIPv4(addr >>> 0)}/${len === null ? formatIPv4(mask >>> 0) : len}`;
 }
 
 /** The rule's options as iptables-save prints them after `-A CHAIN` (with a leading space). */
