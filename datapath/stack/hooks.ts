@@ -219,6 +219,9 @@ function natHook(f: Flight, ns: NetNS, hook: Hook, dev: HookDevices, skb: Skb, n
 /** Runs every function registered at `hook`; the first non-accept verdict ends the walk. nftables
  *  base chains run between them at their own priorities (`up(P)`: those below priority P). */
 export function runHook(f: Flight, ns: NetNS, hook: Hook, skb: Skb, dev: HookDevices): HookVerdict {
+  // No table, no nftables, no IPVS service: nothing is registered at any hook of this namespace
+  // (conntrack only runs where one of them needs it), as in a pod without rules.
+  if (ns.xtables.empty && ns.nftables.empty && !ns.ipvs.enabled) return ACCEPT;
   let v: HookVerdict;
   const ct = ns.conntrack;
   const cost = f.walk.cost;

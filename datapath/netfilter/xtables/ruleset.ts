@@ -125,6 +125,11 @@ export class XtablesRuleset {
     return this.byName.get(name);
   }
 
+  /** No table was ever restored: no xtables hook function is registered in the namespace. */
+  get empty(): boolean {
+    return this.byName.size === 0;
+  }
+
   /** Whether a loaded rule holds a reference on the namespace's conntrack (nf_ct_netns_get): then
    *  conntrack's hooks run there. Without one, the kernel tracks nothing in the namespace and its
    *  nat chains are never walked (nf_nat_inet_fn accepts a packet that has no conntrack entry). */
