@@ -195,9 +195,14 @@ class NatChainCall implements NatChainRunner {
   priority = 0;
 
   runNatChain(): HookVerdict {
-    const { f, ns, hook, dev, skb, nf } = this;
-    return nf === null ? table(f, ns, hook, 'nat', dev, skb) : nf.nat(this.priority, () => table(f, ns, hook, 'nat', dev, skb));
+    return this.nf === null ? table(this.f, this.ns, this.hook, 'nat', this.dev, this.skb) : nftNat(this.nf, this.priority, this.f, this.ns, this.hook, this.dev, this.skb);
   }
+}
+
+/** The nftables nat chains up to `priority`, then the xtables nat table: apart from
+ *  runNatChain so that its closure costs nothing where nftables has no rules. */
+function nftNat(nf: NftHookRun, priority: number, f: Flight, ns: NetNS, hook: Hook, dev: HookDevices, skb: Skb): HookVerdict {
+  return nf.nat(priority, () => table(f, ns, hook, 'nat', dev, skb));
 }
 
 const natCalls: NatChainCall[] = [];
@@ -216,6 +221,12 @@ function natHook(f: Flight, ns: NetNS, hook: Hook, dev: HookDevices, skb: Skb, n
   }
 }
 
+/** The nftables base chains of one hook run. Built outside runHook: a closure there would make V8
+ *  allocate runHook's captured variables on every call, nftables or not. */
+function nftRun(f: Flight, ns: NetNS, hook: Hook, skb: Skb, dev: HookDevices): NftHookRun {
+  return new NftHookRun(ns.nftables, hook, skb, (nat) => context(f, ns, hook, nat ? 'nat' : 'filter', dev, skb));
+}
+
 /** Runs every function registered at `hook`; the first non-accept verdict ends the walk. nftables
  *  base chains run between them at their own priorities (`up(P)`: those below priority P). */
 export function runHook(f: Flight, ns: NetNS, hook: Hook, skb: Skb, dev: HookDevices): HookVerdict {
@@ -225,7 +236,7 @@ export function runHook(f: Flight, ns: NetNS, hook: Hook, skb: Skb, dev: HookDev
   let v: HookVerdict;
   const ct = ns.conntrack;
   const cost = f.walk.cost;
-  const nf = ns.nftables.empty ? null : new NftHookRun(ns.nftables, hook, skb, (nat) => context(f, ns, hook, nat ? 'nat' : 'filter', dev, skb));
+  const nf = ns.nftables.empty ? null : nftRun(f, ns, hook, skb, dev);
   switch (hook) {
     case 'PREROUTING':
       if ((v = up(nf, NF_IP_PRI.RAW)).kind !== 'accept') return v;

@@ -12,7 +12,7 @@ import {
 import type { FibResult } from '../fib/fib.js';
 import type { Route } from '../fib/route.js';
 import { socketKey, type NetNS, type SocketIo, type UserspaceHandler } from '../netns.js';
-import { runHook, setEmitter, setIpvsStack } from './hooks.js';
+import { runHook, setEmitter, setIpvsStack, type HookDevices } from './hooks.js';
 import { icmpAllowed, icmpError } from './icmp.js';
 import { neighOutput, tunnelReceive } from './l2.js';
 import { dropped, observe, type Flight } from './walk.js';
@@ -90,20 +90,34 @@ export function socketSend(f: Flight, ns: NetNS, pkt: Packet, opts: SendOptions)
   localOut(f, ns, skb, out, opts.oif);
 }
 
-/** ip_local_out: OUTPUT hooks (re-routing when mangle or nat change the packet), then ip_output. */
-export function localOut(f: Flight, ns: NetNS, skb: Skb, route: OutRoute, oif: string | null = null): void {
-  let out = route;
-  const reroute = (): boolean => {
-    const r = routeOutput(f, ns, skb, oif);
+/**
+ * The OUTPUT hook's devices and ip_route_me_harder for one local send: one record rather than a
+ * closure (and the context V8 would allocate for it on every send).
+ */
+class LocalOutHook implements HookDevices {
+  readonly inDev = null;
+  outDev: string;
+  constructor(private readonly f: Flight, private readonly ns: NetNS, private readonly skb: Skb, public out: OutRoute, private readonly oif: string | null) {
+    this.outDev = out.dev;
+  }
+
+  reroute(): boolean {
+    const r = routeOutput(this.f, this.ns, this.skb, this.oif);
     if (!r.ok) return false;
     const o = outRoute(r);
     if (o === null) return false;
-    out = o;
-    skb.oif = o.dev;
+    this.out = o;
+    this.skb.oif = o.dev;
     return true;
-  };
-  skb.oif = out.dev;
-  const v = runHook(f, ns, 'OUTPUT', skb, { inDev: null, outDev: out.dev, reroute });
+  }
+}
+
+/** ip_local_out: OUTPUT hooks (re-routing when mangle or nat change the packet), then ip_output. */
+export function localOut(f: Flight, ns: NetNS, skb: Skb, route: OutRoute, oif: string | null = null): void {
+  skb.oif = route.dev;
+  const hookDev = new LocalOutHook(f, ns, skb, route, oif);
+  const v = runHook(f, ns, 'OUTPUT', skb, hookDev);
+  const out = hookDev.out;
   if (v.kind === 'stolen') return; // IPVS sent it on itself
   if (v.kind !== 'accept') {
     if (v.kind === 'drop' && v.reason === 'reroute-failed') return dropped(f, ns.name, out.dev, skb.pkt, 'send-error:ENETUNREACH');
@@ -187,7 +201,8 @@ export function routeInput(f: Flight, ns: NetNS, dev: string, skb: Skb): void {
 function validSource(f: Flight, ns: NetNS, dev: string, skb: Skb): boolean {
   const p = skb.pkt;
   const rp = ns.sysctl.rpFilter(dev);
-  const srcLocal = p.src !== 0 && ns.fib.addresses(dev).some((a) => a.addr === p.src);
+  let srcLocal = false;
+  if (p.src !== 0) for (const a of ns.fib.addresses(dev)) if (a.addr === p.src) { srcLocal = true; break; }
   if (srcLocal && !ns.sysctl.acceptLocal(dev)) return false;
   if (rp === 0 || p.src === 0) return true;
   f.walk.cost.routeLookups++;
