@@ -50,12 +50,20 @@ export interface TableHit {
   nhIndex: number;
 }
 
+const CACHE_MAX = 4096;
+
 export class RoutingTable {
   /** byLen[len] maps network address → aliases in kernel order. */
   private readonly byLen: Map<IPv4, Route[]>[] = Array.from({ length: 33 }, () => new Map());
   /** Prefix lengths that hold at least one route, longest first. */
   private lengths: number[] = [];
   private count = 0;
+  /**
+   * Answers to the common look-up (tos 0, no oif, scope global) by destination, dropped whenever a
+   * route is added or deleted: the prefix-length walk costs a map look-up per length, and a trace
+   * asks the same table about the same few destinations over and over. At most CACHE_MAX entries.
+   */
+  private readonly cache = new Map<number, TableHit | null>();
 
   constructor(readonly id: number) {}
 
@@ -69,6 +77,7 @@ export class RoutingTable {
    */
   add(route: Route, mode: AddMode = 'add'): void {
     if (route.table !== this.id) throw new RouteError('EINVAL', `route for table ${route.table} added to table ${this.id}`);
+    this.cache.clear();
     const list = this.bucket(route.dst, true)!;
     // fib_find_alias: first alias with lower tos, or equal tos and metric >= ours.
     let at = list.findIndex((fa) => fa.tos < route.tos || (fa.tos === route.tos && fa.metric >= route.metric));
@@ -105,6 +114,7 @@ export class RoutingTable {
 
   /** fib_table_delete: removes the first alias the selector matches; ESRCH when none. */
   delete(sel: RouteSelector): Route {
+    this.cache.clear();
     const list = this.bucket(sel.dst, false);
     const tos = sel.tos ?? 0;
     if (list) {
@@ -124,6 +134,7 @@ export class RoutingTable {
 
   /** Removes every route the predicate selects (link down, address removal). Returns them. */
   deleteWhere(pred: (r: Route) => boolean): Route[] {
+    this.cache.clear();
     const gone: Route[] = [];
     for (const len of [...this.lengths]) {
       for (const [key, list] of this.byLen[len]!) {
@@ -161,6 +172,18 @@ export class RoutingTable {
    * prefixes. Null when nothing matches (the kernel's "1": try the next rule).
    */
   lookup(key: TableLookupKey): TableHit | null {
+    if (key.tos !== 0 || key.oif !== null || key.scope !== RT_SCOPE.global) return this.walk(key);
+    const dst = key.dst | 0;
+    const cached = this.cache.get(dst);
+    if (cached !== undefined) return cached;
+    const hit = this.walk(key);
+    if (this.cache.size >= CACHE_MAX) this.cache.clear();
+    this.cache.set(dst, hit);
+    return hit;
+  }
+
+  /** fib_table_lookup's walk from the longest prefix down. */
+  private walk(key: TableLookupKey): TableHit | null {
     for (const len of this.lengths) {
       const list = this.byLen[len]!.get((key.dst & prefixMask(len)) >>> 0);
       if (list === undefined) continue;
