@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { mustParseIPv4 as ip } from '../addr/ipv4.js';
 import { IPPROTO_UDP } from '../packet.js';
 import { World } from '../world.js';
+import type { NetNS } from '../netns.js';
 import { sendProbe } from './probe.js';
 
 /** A nat chain whose only rule needs no conntrack: its counter shows whether the chain was walked. */
@@ -29,13 +30,18 @@ function natRulePkts(save: string): number {
 }
 
 /** a 10.0.0.1 — 10.0.0.2 b, emulated. */
-function emulated(): Observed[] {
+function pair(): { w: World; b: NetNS } {
   const w = new World(1);
   w.addNetns('a');
   const b = w.addNetns('b');
   w.addVeth('a', 'va', 'b', 'vb');
   w.netns('a').addAddress('va', ip('10.0.0.1'), 24);
   b.addAddress('vb', ip('10.0.0.2'), 24);
+  return { w, b };
+}
+
+function emulated(): Observed[] {
+  const { w, b } = pair();
   const out: Observed[] = [];
   const observe = (): void => {
     out.push({ natRulePkts: natRulePkts(b.xtables.save({ counters: true, tables: ['nat'] })), conntrackEntries: b.conntrack.count });
@@ -58,12 +64,7 @@ describe('conntrack only where a rule needs it', () => {
   });
 
   it('a namespace without rules counts no conntrack look-ups; NAT targets, state and CT are users', () => {
-    const w = new World(1);
-    w.addNetns('a');
-    const b = w.addNetns('b');
-    w.addVeth('a', 'va', 'b', 'vb');
-    w.netns('a').addAddress('va', ip('10.0.0.1'), 24);
-    b.addAddress('vb', ip('10.0.0.2'), 24);
+    const { w, b } = pair();
     const probe = (sport: number) => sendProbe(w, { from: 'a', src: null, dst: ip('10.0.0.2'), proto: IPPROTO_UDP, sport, dport: 53 });
     expect(probe(1).cost.conntrackLookups).toBe(0);
     expect(b.conntrackActive).toBe(false);
