@@ -143,6 +143,18 @@ export class XtablesRuleset {
 
   /** iptables-restore: each table block applies at its COMMIT; any error applies nothing. */
   restore(text: string, opts: RestoreOptions = {}): RestoreResult {
+    try {
+      return this.load(text, opts);
+    } finally {
+      // The fast path's shared records refer into the text: forgotten whether the load applied or
+      // failed, so a refused input is not kept alive until the next restore.
+      this.lastChain = null;
+      this.lastTable = null;
+      fastReset();
+    }
+  }
+
+  private load(text: string, opts: RestoreOptions): RestoreResult {
     const file = opts.file ?? '<restore>';
     const warnings: RestoreWarning[] = [];
     const staged = new Map<TableName, XtTable>();
@@ -232,9 +244,6 @@ export class XtablesRuleset {
       if (cmd!.command === '-N') names!.add(t.chains.get(cmd!.chain!)!);
       else if (cmd!.command === '-X') names = ChainNames.of(t.chains);
     }
-    this.lastChain = null;
-    this.lastTable = null;
-    fastReset();
     if (cur !== null) fail(lineNo + 1, 1, 'COMMIT', `COMMIT expected at line ${lineNo + 1} (table ${cur.name} opened at line ${curLine})`);
     for (const [name, t] of staged) this.byName.set(name, t);
     this.conntrackUsers = 0;
