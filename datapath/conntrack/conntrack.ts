@@ -237,7 +237,7 @@ export class Conntrack {
 
   /** hash_conntrack_raw over the tuple's fields, taken as numbers (nothing allocated per lookup). */
   private bucketOfFields(src: number, dst: number, proto: number, sport: number, dport: number): number {
-    return reciprocalScale(jhash2Words4(src, dst, ((sport << 16) | dport) >>> 0, proto, this.seed), this.buckets);
+    return reciprocalScale(this.hashOfFields(src, dst, proto, sport, dport), this.buckets);
   }
 
   /** hash_conntrack_raw: the 32-bit hash the bucket is scaled from (as an int32: same bits). */
