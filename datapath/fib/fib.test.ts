@@ -281,3 +281,22 @@ describe('ip -j formats', () => {
     }), { numRuns: 500 });
   });
 });
+
+describe('a table remembers answers only until its routes change', () => {
+  it('a route added, replaced by a link going down, or deleted is seen by the next look-up', () => {
+    const fib = basicFib();
+    fib.addLink('v1', { up: true });
+    fib.addRoute(makeRoute({ dst: C('0.0.0.0/0'), nexthops: dev('v0', '10.1.2.1') }));
+    const via = (d: string) => { const r = fib.lookup(flow(d)); return r.ok ? `${r.nexthop?.dev} ${r.route.dst.len}` : r.errno; };
+    expect(via('192.0.2.7')).toBe('v0 0');
+    fib.addRoute(makeRoute({ dst: C('192.0.2.0/24'), nexthops: dev('v1') }));
+    expect(via('192.0.2.7')).toBe('v1 24');
+    fib.linkDown('v1');
+    expect(via('192.0.2.7')).toBe('v0 0');
+    fib.linkUp('v1');
+    fib.addRoute(makeRoute({ dst: C('192.0.2.0/24'), nexthops: dev('v1') }));
+    expect(via('192.0.2.7')).toBe('v1 24');
+    fib.delRoute({ dst: C('192.0.2.0/24') });
+    expect(via('192.0.2.7')).toBe('v0 0');
+  });
+});

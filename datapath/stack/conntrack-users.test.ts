@@ -82,6 +82,23 @@ describe('conntrack only where a rule needs it', () => {
       b.xtables.restore(`*${table}\nCOMMIT\n`);
       expect(b.conntrackActive, rules).toBe(false);
     }
+    // A capture's rule of a module kpath does not implement still takes conntrack when the kernel's
+    // checkentry would (xt_helper), and not otherwise.
+    b.xtables.restore('*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m quota2 --name q -j ACCEPT\nCOMMIT\n', { lenient: true });
+    expect(b.conntrackActive).toBe(false);
+    b.xtables.restore('*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m helper --helper ftp -j ACCEPT\nCOMMIT\n', { lenient: true });
+    expect(b.conntrackActive).toBe(true);
+    b.xtables.restore('*filter\nCOMMIT\n');
+    // IPVS takes conntrack only for a masquerading FTP service (ip_vs_register_conntrack).
+    const web = b.ipvs.addService({ kind: 'addr', proto: 6, addr: ip('10.96.0.1'), port: 80 }).key;
+    b.ipvs.addDest(web, ip('10.0.0.2'), 80, { fwd: 'masq' });
+    expect(b.conntrackActive).toBe(false);
+    const ftp = b.ipvs.addService({ kind: 'addr', proto: 6, addr: ip('10.96.0.1'), port: 21 }).key;
+    b.ipvs.addDest(ftp, ip('10.0.0.2'), 21, { fwd: 'masq' });
+    expect(b.conntrackActive).toBe(true);
+    b.ipvs.delService(ftp);
+    b.ipvs.delService(web);
+    expect(b.conntrackActive).toBe(false);
     b.nftables.apply('add table ip f\nadd chain ip f input { type filter hook input priority 0; policy accept; }\nadd rule ip f input ct state established accept\n');
     expect(b.conntrackActive).toBe(true);
     expect(probe(2).cost.conntrackLookups).toBe(1); // b's nf_conntrack_in; a still has none

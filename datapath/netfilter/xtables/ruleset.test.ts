@@ -188,6 +188,20 @@ describe('XtablesRuleset.run', () => {
     }
   });
 
+  it('a jump reaches the chain of the table in force, after a --noflush restore and after a refused one', () => {
+    const rs = new XtablesRuleset();
+    rs.restore('*filter\n:INPUT ACCEPT [0:0]\n:X - [0:0]\n-A INPUT -j X\n-A X -j DROP\nCOMMIT\n');
+    const run = () => rs.run('filter', 'INPUT', skbOf({ proto: 6 }), fakeContext({ hook: 'INPUT', table: 'filter' })).kind;
+    expect(run()).toBe('drop');
+    // The INPUT rule (and its jump record) is shared with the new table; X is a new chain there.
+    rs.restore('*filter\n:X - [0:0]\n-A X -j ACCEPT\nCOMMIT\n', { noflush: true });
+    expect(run()).toBe('accept');
+    expect(rs.chain('filter', 'X')!.rules[0]!.pkts).toBe(1);
+    expect(() => rs.restore('*filter\n:X - [0:0]\n-A X -j DROP\n-A X -j NOPE\nCOMMIT\n', { noflush: true })).toThrow();
+    expect(run()).toBe('accept');
+    expect(rs.chain('filter', 'X')!.rules[0]!.pkts).toBe(2);
+  });
+
   it('takes the policy at the end of a built-in chain and counts it', () => {
     const rs = new XtablesRuleset();
     rs.restore('*filter\n:INPUT DROP [0:0]\n:X - [0:0]\n-A INPUT -j X\n-A X -p udp -j RETURN\n-A X -p tcp -j ACCEPT\nCOMMIT\n');
