@@ -23,60 +23,100 @@ export interface Frame {
   pkt: Packet;
 }
 
-/** Devices reachable at layer 2 from (ns, dev): the other ends a broadcast would reach. */
-function l2Endpoints(f: Flight, ns: NetNS, dev: string): { ns: NetNS; link: Link }[] {
+/** A bridge a frame crosses and the port it enters or leaves it by. */
+interface BridgeCrossing {
+  ns: NetNS;
+  bridge: BridgeLink;
+  port: Link;
+}
+
+/** A device an ARP request reaches, with the bridge ports its reply enters on the way back. */
+interface L2Endpoint {
+  ns: NetNS;
+  link: Link;
+  /** Where the request left each bridge it crossed: the reply enters those bridges there. */
+  replyPorts: BridgeCrossing[];
+}
+
+/**
+ * Devices reachable at layer 2 from (ns, dev): the other ends a broadcast would reach. Each bridge
+ * the broadcast enters is noted in `requestPorts` (where the asker's frame comes in).
+ */
+function l2Endpoints(f: Flight, ns: NetNS, dev: string, requestPorts: BridgeCrossing[]): L2Endpoint[] {
   const world = f.walk.world;
-  const out: { ns: NetNS; link: Link }[] = [];
+  const out: L2Endpoint[] = [];
   const seen = new Set<string>([`${ns.name}\u0000${dev}`]);
-  const queue: { ns: NetNS; link: Link; via: 'wire' | 'local' }[] = [];
+  const queue: { ns: NetNS; link: Link; via: 'wire' | 'local'; path: BridgeCrossing[] }[] = [];
   const start = ns.links.get(dev);
   if (start === undefined) return out;
-  const push = (n: NetNS, l: Link, via: 'wire' | 'local') => {
+  const push = (n: NetNS, l: Link, via: 'wire' | 'local', path: BridgeCrossing[]) => {
     const key = `${n.name}\u0000${l.name}`;
     if (seen.has(key) || !l.up) return;
     seen.add(key);
-    queue.push({ ns: n, link: l, via });
+    queue.push({ ns: n, link: l, via, path });
+  };
+  const floodPorts = (n: NetNS, br: BridgeLink, path: BridgeCrossing[]) => {
+    for (const p of n.bridgePorts(br.name)) push(n, p, 'local', [...path, { ns: n, bridge: br, port: p }]);
   };
   // Leaving through `dev`: a bridge floods to its ports, a veth reaches its peer.
-  const leave = (n: NetNS, l: Link) => {
-    if (l.kind === 'bridge') for (const p of n.bridgePorts(l.name)) push(n, p, 'local');
+  const leave = (n: NetNS, l: Link, path: BridgeCrossing[]) => {
+    if (l.kind === 'bridge') floodPorts(n, l, path);
     else if (l.kind === 'veth') {
       const peerNs = world.namespaces.get(l.peerNetns);
       const peer = peerNs?.links.get(l.peerName);
-      if (peerNs && peer) push(peerNs, peer, 'wire');
+      if (peerNs && peer) push(peerNs, peer, 'wire', path);
     }
   };
-  leave(ns, start);
+  leave(ns, start, []);
   while (queue.length > 0) {
-    const { ns: n, link: l, via } = queue.shift()!;
+    const { ns: n, link: l, via, path } = queue.shift()!;
     if (via === 'wire') {
       // Arrived on a device: as a bridge port it reaches the bridge and the other ports.
       if (l.master !== null) {
         const br = n.links.get(l.master);
-        if (br && br.up) {
-          push(n, br, 'local');
-          if (!seen.has(`${n.name}\u0000${br.name}`)) out.push({ ns: n, link: br });
-          for (const p of n.bridgePorts(br.name)) push(n, p, 'local');
+        if (br && br.kind === 'bridge' && br.up) {
+          requestPorts.push({ ns: n, bridge: br, port: l });
+          push(n, br, 'local', path);
+          if (!seen.has(`${n.name}\u0000${br.name}`)) out.push({ ns: n, link: br, replyPorts: path });
+          floodPorts(n, br, path);
         }
-      } else out.push({ ns: n, link: l });
+      } else out.push({ ns: n, link: l, replyPorts: path });
     } else if (l.kind === 'bridge') {
-      out.push({ ns: n, link: l });
+      out.push({ ns: n, link: l, replyPorts: path });
     } else {
-      leave(n, l);
+      leave(n, l, path);
     }
   }
   return out;
 }
 
 /**
+ * br_fdb_update, as br_handle_frame_finish calls it for a frame from `mac` entering `port`: an
+ * entry already learnt there only has its timestamp refreshed. A port without learning learns nothing.
+ */
+function fdbLearn(ns: NetNS, br: BridgeLink, port: Link, mac: string): void {
+  if (!port.learning) return;
+  const known = br.fdb.get(mac);
+  if (known !== undefined && known.port === port.name && !known.permanent && known.mac === mac && !('dst' in known)) known.updated = ns.clock.now();
+  else br.fdb.set(mac, { mac, port: port.name, permanent: false, updated: ns.clock.now() });
+}
+
+/**
  * arp_solicit/arp_process: which device on the segment answers for `ip`. Linux answers for any
  * local address of the namespace (arp_ignore = 0), and for routed addresses with proxy_arp.
+ * Every bridge on the way learns from the exchange as it does from any frame: the asker's MAC
+ * where its broadcast request came in, the answer's MAC where the unicast reply came in.
  */
 export function resolveNeighbour(f: Flight, ns: NetNS, dev: string, ip: IPv4): string | null {
   const e = ns.neigh.get(dev, ip);
   if (e !== undefined && e.state !== 'FAILED' && e.state !== 'INCOMPLETE' && e.mac !== null) return e.mac;
-  for (const { ns: peer, link } of l2Endpoints(f, ns, dev)) {
+  const askerMac = ns.links.get(dev)?.mac;
+  const requestPorts: BridgeCrossing[] = [];
+  const endpoints = l2Endpoints(f, ns, dev, requestPorts);
+  if (askerMac !== undefined) for (const c of requestPorts) fdbLearn(c.ns, c.bridge, c.port, askerMac);
+  for (const { ns: peer, link, replyPorts } of endpoints) {
     if (peer.isLocalAddress(ip) || proxyArpAnswers(peer, link.name, ip)) {
+      for (const c of replyPorts) fdbLearn(c.ns, c.bridge, c.port, link.mac);
       ns.neigh.set({ dev, ip, mac: link.mac, state: 'REACHABLE', proxy: false });
       return link.mac;
     }
@@ -198,12 +238,7 @@ function peerMac(f: Flight, port: Link): string | null {
  * and forwarded ones FORWARD and POSTROUTING (br_nf_forward_ip, br_nf_post_routing).
  */
 function bridgeInput(f: Flight, ns: NetNS, br: BridgeLink, port: Link, frame: Frame): void {
-  if (port.learning) {
-    // br_fdb_update: an entry already learnt on this port only has its timestamp refreshed.
-    const known = br.fdb.get(frame.srcMac);
-    if (known !== undefined && known.port === port.name && !known.permanent && known.mac === frame.srcMac && !('dst' in known)) known.updated = ns.clock.now();
-    else br.fdb.set(frame.srcMac, { mac: frame.srcMac, port: port.name, permanent: false, updated: ns.clock.now() });
-  }
+  fdbLearn(ns, br, port, frame.srcMac);
   const nfCall = ns.sysctl.bridgeNfCallIptables || br.nfCallIptables;
   const skb = newSkb(frame.pkt);
   skb.iif = br.name;
