@@ -1,7 +1,8 @@
 /**
  * Tokens of the `nft -f` language as far as kube-proxy writes it (nft's scanner.l, much reduced):
  * words (identifiers, numbers, addresses, operators), quoted strings and the punctuation
- * `{ } ; ,`. A newline outside braces ends a command, as in nft's grammar.
+ * `{ } ; ,`. A newline outside braces ends a command, as in nft's grammar; inside braces it is an
+ * `eol` token, which only the block form reads.
  */
 
 export interface Token {
@@ -34,10 +35,13 @@ export function tokenize(text: string, file: string): Token[][] {
   while (i < n) {
     const c = text.charCodeAt(i);
     if (c === 10) {
+      // Inside braces a newline only separates the statements of a block (`table ip t { chain c {
+      // ... } }` as `nft list ruleset` prints it); the command form ignores it (parse.ts).
+      if (depth === 0) flush();
+      else cur.push({ kind: 'eol', text: '\n', line, col: i - lineStart + 1 });
       line++;
       lineStart = i + 1;
       i++;
-      if (depth === 0) flush();
       continue;
     }
     if (c === 32 || c === 9 || c === 13) { i++; continue; }

@@ -6,6 +6,7 @@
  */
 import { parseIPv4, type IPv4 } from '../../addr/ipv4.js';
 import { NftSyntaxError, tokenize, type Token } from './lexer.js';
+import { expandTableBlock, isTableBlock, tableBlockName } from './blocks.js';
 import type { BaseChainSpec, ChainType, Expr, Field, KeyType, NftHook, Prefix, Verdict } from './types.js';
 
 export interface Loc { file: string; line: number; col: number }
@@ -111,10 +112,26 @@ export function parseNumber(s: string): number | null {
   return null;
 }
 
-/** Parses a whole `nft -f` file into commands; the first error throws with its location. */
-export function parseTransaction(text: string, file = '<input>'): Command[] {
+export interface ParseOptions {
+  /** Table blocks (the `nft list ruleset` form) this returns true for are passed over unread:
+   *  a capture leaves out the tables iptables-nft keeps, whose rules iptables-save already gave. */
+  skipTable?: (family: string, name: string) => boolean;
+}
+
+/** Parses a whole `nft -f` file, commands and table blocks, into commands; the first error throws
+ *  with its location. */
+export function parseTransaction(text: string, file = '<input>', opts: ParseOptions = {}): Command[] {
   const out: Command[] = [];
-  for (const toks of tokenize(text, file)) out.push(parseCommand(new Cursor(toks, file)));
+  for (const toks of tokenize(text, file)) {
+    if (isTableBlock(toks)) {
+      const id = tableBlockName(toks);
+      if (id !== null && opts.skipTable?.(id.family, id.name)) continue;
+      for (const cmd of expandTableBlock(toks, file)) out.push(parseCommand(new Cursor(cmd, file)));
+      continue;
+    }
+    // The command form reads newlines inside braces as spaces.
+    out.push(parseCommand(new Cursor(toks.filter((t) => t.kind !== 'eol'), file)));
+  }
   return out;
 }
 

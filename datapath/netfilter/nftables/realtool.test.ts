@@ -27,4 +27,17 @@ describe('real nft', () => {
       expect(r.list()).toBe(execFileSync('ip', ['netns', 'exec', NS, 'nft', 'list', 'ruleset'], { encoding: 'utf8' }));
     }
   });
+
+  it.skipIf(!canRun)('reads back what nft list ruleset printed, and nft reads back what kpath lists', () => {
+    execFileSync('ip', ['netns', 'exec', NS, 'nft', 'flush', 'ruleset']);
+    execFileSync('ip', ['netns', 'exec', NS, 'nft', '-f', TX]);
+    const listed = execFileSync('ip', ['netns', 'exec', NS, 'nft', 'list', 'ruleset'], { encoding: 'utf8' });
+    const r = new NftRuleset();
+    r.apply(listed, 'listed');
+    expect(r.list()).toBe(listed);
+    // nft itself restores the block form kpath prints to the same ruleset.
+    execFileSync('ip', ['netns', 'exec', NS, 'nft', 'flush', 'ruleset']);
+    execFileSync('ip', ['netns', 'exec', NS, 'nft', '-f', '-'], { input: r.list() });
+    expect(execFileSync('ip', ['netns', 'exec', NS, 'nft', 'list', 'ruleset'], { encoding: 'utf8' })).toBe(listed);
+  });
 });

@@ -8,7 +8,7 @@
  * location as nft reports them.
  */
 import { NftSyntaxError } from './lexer.js';
-import { parsePrefix, parseProto, parseNumber, parseTransaction, type Command, type ElementSpec, type Loc } from './parse.js';
+import { parsePrefix, parseProto, parseNumber, parseTransaction, type Command, type ElementSpec, type Loc, type ParseOptions } from './parse.js';
 import { packKey, type Expr, type NftChain, type NftSet, type NftTable, type SetElement, type SetIndex, type Verdict } from './types.js';
 import { listRuleset } from './print.js';
 
@@ -28,8 +28,8 @@ export class NftRuleset {
   needsConntrack = false;
 
   /** `nft -f FILE`: parse and apply atomically; throws NftSyntaxError or NftApplyError. */
-  apply(text: string, file = '<input>'): void {
-    const commands = parseTransaction(text, file);
+  apply(text: string, file = '<input>', opts: ParseOptions = {}): void {
+    const commands = parseTransaction(text, file, opts);
     const next = cloneTables(this.tables);
     for (const cmd of commands) applyCommand(next, cmd);
     this.tables = next;
