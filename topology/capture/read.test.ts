@@ -11,8 +11,8 @@ const FIXTURES = join(import.meta.dirname, '../../fixtures/captures');
 const SCENARIOS = readdirSync(FIXTURES).filter((d) => existsSync(join(FIXTURES, d, 'manifest.json')));
 
 describe('readCapture on the committed oracle captures', () => {
-  it('has the seven scenarios', () => {
-    expect(SCENARIOS.sort()).toEqual(['bridge', 'ipset', 'mtu', 'policy', 'reject', 'service', 'ttl']);
+  it('has the eight scenarios', () => {
+    expect(SCENARIOS.sort()).toEqual(['bridge', 'ipset', 'mtu', 'nft', 'policy', 'reject', 'service', 'ttl']);
   });
 
   for (const s of SCENARIOS) {

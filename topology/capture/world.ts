@@ -138,8 +138,31 @@ function importNamespace(world: World, cns: CaptureNamespace, warnings: string[]
     ns.conntrack.restore(parsed.entries);
     for (const w of parsed.warnings) warnings.push(`${file('conntrack.txt')}: ${JSON.stringify(w)}`);
   }
-  for (const [what, text] of [['nft.txt', cns.raw.nft], ['ipvsadm.txt', cns.raw.ipvsadm]] as const) {
-    if (text && text.trim() !== '') warnings.push(`${file(what)}: not imported (kpath does not model it in captures yet); traces ignore it`);
+  if (cns.raw.nft && cns.raw.nft.trim() !== '') importNft(ns, cns.raw.nft, cns.raw.iptablesSave, file('nft.txt'), warnings);
+  if (cns.raw.ipvsadm && cns.raw.ipvsadm.trim() !== '') {
+    warnings.push(`${file('ipvsadm.txt')}: not imported (kpath does not model it in captures yet); traces ignore it`);
+  }
+}
+
+/**
+ * nft.txt (`nft list ruleset`): the namespace's native nftables tables. On an iptables-nft host the
+ * listing also holds the tables iptables-nft keeps (ip filter, nat, ...), whose rules iptables-save
+ * already gave: those are passed over, as are tables of families kpath does not model (with a
+ * warning). A listing kpath cannot read is a warning, and traces ignore it.
+ */
+function importNft(ns: NetNS, text: string, iptablesSave: string | null, file: string, warnings: string[]): void {
+  const xtables = new Set<string>();
+  for (const m of (iptablesSave ?? '').matchAll(/^\*(\w+)$/gm)) xtables.add(m[1]!);
+  try {
+    ns.nftables.apply(text, file, {
+      skipTable: (family, name) => {
+        if (family === 'ip' && xtables.has(name)) return true;
+        if (family !== 'ip') warnings.push(`${file}: table ${family} ${name}: the ${family} family is not modelled; traces ignore it`);
+        return family !== 'ip';
+      },
+    });
+  } catch (e) {
+    warnings.push(`${(e as Error).message} (${file} not imported; traces ignore it)`);
   }
 }
 
