@@ -9,6 +9,16 @@ const TX = readFileSync(new URL('./testdata/node-1.nft-transaction.txt', import.
 /** The same ruleset as `nft list ruleset` printed it (block form). */
 const LISTED = readFileSync(new URL('./testdata/node-1.nft.txt', import.meta.url), 'utf8');
 
+/** Applies the text; anything but a ruleset must be an error located in the file. */
+function applyOrLocatedError(text: string): void {
+  try {
+    new NftRuleset().apply(text, 'fuzz');
+  } catch (e) {
+    if (!(e instanceof NftSyntaxError || e instanceof NftApplyError)) throw e;
+    expect((e as Error).message).toMatch(/^fuzz:\d+:\d+: /);
+  }
+}
+
 describe('nft -f parser', () => {
   it('reports errors at FILE:LINE:COL with what was expected', () => {
     expect(() => parseTransaction('add table ip t\nadd rule ip t c ip daddr 10.0.0.300 drop\n', 'x.nft')).toThrow(/^x\.nft:2:26: expected an address/);
@@ -35,14 +45,7 @@ describe('nft -f parser', () => {
     fc.assert(fc.property(fc.array(fc.integer({ min: 0, max: lines.length - 1 }), { maxLength: 20 }), fc.string({ maxLength: 30 }), fc.integer({ min: 0, max: 200 }), (picks, junk, at) => {
       const text = picks.map((i) => lines[i]!).join('\n');
       const mutated = text.slice(0, at) + junk + text.slice(at);
-      for (const t of [text, mutated]) {
-        try {
-          new NftRuleset().apply(t, 'fuzz');
-        } catch (e) {
-          if (!(e instanceof NftSyntaxError || e instanceof NftApplyError)) throw e;
-          expect((e as Error).message).toMatch(/^fuzz:\d+:\d+: /);
-        }
-      }
+      for (const t of [text, mutated]) applyOrLocatedError(t);
     }), { numRuns: 300 });
   });
 
@@ -72,14 +75,7 @@ describe('nft -f parser', () => {
     fc.assert(fc.property(fc.integer({ min: 0, max: lines.length }), fc.integer({ min: 0, max: lines.length }), fc.string({ maxLength: 20 }), fc.integer({ min: 0, max: LISTED.length }), (from, to, junk, at) => {
       const dropped = [...lines.slice(0, Math.min(from, to)), ...lines.slice(Math.max(from, to))].join('\n');
       const mutated = LISTED.slice(0, at) + junk + LISTED.slice(at);
-      for (const t of [dropped, mutated]) {
-        try {
-          new NftRuleset().apply(t, 'fuzz');
-        } catch (e) {
-          if (!(e instanceof NftSyntaxError || e instanceof NftApplyError)) throw e;
-          expect((e as Error).message).toMatch(/^fuzz:\d+:\d+: /);
-        }
-      }
+      for (const t of [dropped, mutated]) applyOrLocatedError(t);
     }), { numRuns: 300 });
   });
 });
