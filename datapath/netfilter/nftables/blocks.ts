@@ -27,13 +27,16 @@ export function isTableBlock(toks: readonly Token[]): boolean {
   return t !== undefined && t.kind === 'word' && t.text === 'table';
 }
 
+/** True when toks[i] is a family keyword followed by a name (`table ip t`, not a table named ip). */
+function familyAt(toks: readonly Token[], i: number): boolean {
+  return toks[i]?.kind === 'word' && FAMILIES.has(toks[i]!.text) && toks[i + 1]?.kind === 'word';
+}
+
 /** The family and name a table block declares, or null when the block does not say them. */
 export function tableBlockName(toks: readonly Token[]): { family: string; name: string } | null {
-  let i = 1;
-  let family = 'ip';
-  if (toks[i]?.kind === 'word' && FAMILIES.has(toks[i]!.text) && toks[i + 1]?.kind === 'word') family = toks[i++]!.text;
-  const name = toks[i];
-  return name?.kind === 'word' ? { family, name: name.text } : null;
+  const hasFamily = familyAt(toks, 1);
+  const name = toks[hasFamily ? 2 : 1];
+  return name?.kind === 'word' ? { family: hasFamily ? toks[1]!.text : 'ip', name: name.text } : null;
 }
 
 function word(text: string, at: Token): Token {
@@ -94,8 +97,8 @@ class BlockReader {
   }
 }
 
+/** The commands a table block expands to, by kind, each kind in the order of the block. */
 interface Declared {
-  /** `add set|map ...` and `add chain ...` commands, in the order of the block. */
   sets: Token[][];
   chains: Token[][];
   elements: Token[][];
@@ -107,8 +110,7 @@ export function expandTableBlock(toks: readonly Token[], file: string): Token[][
   const r = new BlockReader(toks, file);
   const tableTok = r.word('"table"');
   const head: Token[] = [];
-  const t1 = r.peek();
-  if (t1?.kind === 'word' && FAMILIES.has(t1.text) && toks[r.i + 1]?.kind === 'word') head.push(r.word('a family'));
+  if (familyAt(toks, r.i)) head.push(r.word('a family'));
   const tableName = r.word('a table name');
   head.push(tableName);
   r.expect('{');
