@@ -84,6 +84,9 @@ export interface NatChainRunner {
 /** Entries the table's columns have room for before they first double. */
 const INITIAL_ENTRIES = 64;
 
+/** Removed entries kept for reuse at most (a table shrinking from a million entries keeps no more). */
+const SPARE_MAX = 65536;
+
 const UNTRACKED_REF: CtRef = Object.freeze({ entry: null, dir: 'original', info: 'untracked' }) as CtRef;
 
 function invalidRef(): CtRef {
@@ -128,6 +131,13 @@ export class Conntrack {
   private nextId = 1;
   private readonly natTable: NatTable;
   private natServiceCache: NatService | null = null;
+  /**
+   * Removed entries to build new ones from, as the kernel takes nf_conn objects from its slab
+   * cache (nf_conntrack_cachep): a table that fills and empties (conntrack -F, the gc worker)
+   * then allocates nothing, and its entries stay where the garbage collector has already moved
+   * them instead of being copied out of the young generation one connection at a time.
+   */
+  private readonly spare: CtEntry[] = [];
   /** Scratch records of setupInfo and allocNullBinding (neither is re-entered): the tuple the
    *  connection carries, and the one getUniqueTuple picks (two records: it compares them). */
   private readonly currTuple: Tuple = { src: 0, dst: 0, proto: 0, sport: 0, dport: 0 };
@@ -379,28 +389,51 @@ export class Conntrack {
 
   private newEntryFields(src: number, dst: number, proto: number, sport: number, dport: number): CtEntry {
     const icmp = proto === IPPROTO_ICMP;
-    return {
-      id: this.nextId++,
-      orig: { src, dst, proto, sport, dport },
-      // nf_ct_invert_tuple (tuple.ts invertTuple), built in place.
-      reply: { src: dst, dst: src, proto, sport: icmp ? sport : dport, dport: icmp ? dport : sport },
-      status: {
-        confirmed: false, seenReply: false, assured: false, srcNat: false, dstNat: false,
-        srcNatDone: false, dstNatDone: false,
-      },
-      tcpState: proto === IPPROTO_TCP ? 'NONE' : null,
-      mark: 0,
-      expires: 0,
-      timeoutMs: 0,
-      streamTs: 0,
-      icmpType: 0,
-      tcpLastIndex: -1,
-      tcpLastDir: null,
-      natClash: false,
-      dying: false,
-      ix: NIL,
-      inBySource: false,
-    };
+    const e = this.spare.pop();
+    if (e === undefined) {
+      return {
+        id: this.nextId++,
+        orig: { src, dst, proto, sport, dport },
+        // nf_ct_invert_tuple (tuple.ts invertTuple), built in place.
+        reply: { src: dst, dst: src, proto, sport: icmp ? sport : dport, dport: icmp ? dport : sport },
+        status: {
+          confirmed: false, seenReply: false, assured: false, srcNat: false, dstNat: false,
+          srcNatDone: false, dstNatDone: false,
+        },
+        tcpState: proto === IPPROTO_TCP ? 'NONE' : null,
+        mark: 0,
+        expires: 0,
+        timeoutMs: 0,
+        streamTs: 0,
+        icmpType: 0,
+        tcpLastIndex: -1,
+        tcpLastDir: null,
+        natClash: false,
+        dying: false,
+        ix: NIL,
+        inBySource: false,
+        handedOut: false,
+      };
+    }
+    // A spare entry becomes the new connection's: every field as the literal above sets it.
+    (e as { id: number }).id = this.nextId++;
+    const o = e.orig, r = e.reply, st = e.status;
+    o.src = src; o.dst = dst; o.proto = proto; o.sport = sport; o.dport = dport;
+    r.src = dst; r.dst = src; r.proto = proto; r.sport = icmp ? sport : dport; r.dport = icmp ? dport : sport;
+    st.confirmed = st.seenReply = st.assured = st.srcNat = st.dstNat = st.srcNatDone = st.dstNatDone = false;
+    e.tcpState = proto === IPPROTO_TCP ? 'NONE' : null;
+    e.mark = e.expires = e.timeoutMs = e.streamTs = e.icmpType = 0;
+    e.tcpLastIndex = -1;
+    e.tcpLastDir = null;
+    e.natClash = e.dying = e.inBySource = false;
+    e.ix = NIL;
+    return e;
+  }
+
+  /** An entry removed by a management call (flush, delete, gc) goes back to the spares unless it
+   *  was handed out. Those calls run between packets, so no packet in flight refers to it. */
+  private recycle(e: CtEntry): void {
+    if (!e.handedOut && this.spare.length < SPARE_MAX) this.spare.push(e);
   }
 
   /** nf_ct_refresh: an unconfirmed entry's timer starts at confirmation. */
@@ -776,6 +809,12 @@ export class Conntrack {
 
   /** Confirmed, unexpired entries (conntrack -L). */
   entries(): ConntrackEntry[] {
+    const live = this.liveEntries();
+    for (const e of live) e.handedOut = true;
+    return live;
+  }
+
+  private liveEntries(): CtEntry[] {
     const now = this.clock.now();
     return this.confirmedList().filter((e) => e.expires > now);
   }
@@ -783,20 +822,30 @@ export class Conntrack {
   /** The entry holding this tuple in either direction (conntrack -G). */
   lookup(tuple: Tuple): ConntrackEntry | null {
     const n = this.find(tuple);
-    return n === NIL ? null : this.entryOf(n);
+    return n === NIL ? null : this.handOut(this.entryOf(n));
   }
 
   /** The entry and the direction the tuple matched. */
   lookupDir(tuple: Tuple): { entry: ConntrackEntry; dir: CtDir } | null {
     const n = this.find(tuple);
-    return n === NIL ? null : { entry: this.entryOf(n), dir: this.dirOf(n) };
+    return n === NIL ? null : { entry: this.handOut(this.entryOf(n)), dir: this.dirOf(n) };
+  }
+
+  private handOut(e: CtEntry): CtEntry {
+    e.handedOut = true;
+    return e;
   }
 
   /** Deletes every entry the predicate selects (conntrack -D, kube-proxy's stale UDP clean-up). */
   delete(predicate: (e: ConntrackEntry) => boolean): number {
+    return this.deleteWhere((e) => predicate(this.handOut(e)));
+  }
+
+  /** delete() for the table's own predicates, which keep nothing: the entries can be reused. */
+  private deleteWhere(predicate: (e: CtEntry) => boolean): number {
     let n = 0;
     for (const e of this.confirmedList()) {
-      if (predicate(e)) { this.unlink(e); n++; }
+      if (predicate(e)) { this.unlink(e); this.recycle(e); n++; }
     }
     return n;
   }
@@ -810,6 +859,7 @@ export class Conntrack {
       e.dying = true;
       e.ix = NIL;
       e.inBySource = false;
+      this.recycle(e);
     }
     this.byIx.fill(null, 0, this.ixUsed);
     this.ixUsed = 0;
@@ -823,12 +873,12 @@ export class Conntrack {
   /** The gc worker: reap every expired entry. Returns how many went. */
   gc(): number {
     const now = this.clock.now();
-    return this.delete((e) => e.expires <= now);
+    return this.deleteWhere((e) => e.expires <= now);
   }
 
   /** `conntrack -L` output (without the summary line the tool prints on stderr). */
   format(): string {
-    return formatConntrackList(this.entries(), this.clock.now());
+    return formatConntrackList(this.liveEntries(), this.clock.now());
   }
 
   /**

@@ -25,6 +25,9 @@ export interface CtEntry extends ConntrackEntry {
   ix: number;
   /** In nf_nat_bysource (ct->nat_bysource), chained by `ix`. */
   inBySource: boolean;
+  /** Handed to a caller outside the table (entries(), lookup(), a delete predicate): never
+   *  reused for another connection once removed, since the caller may still be reading it. */
+  handedOut: boolean;
 }
 
 /** The conntrack reference the hook stored in skb.ct, or null (no conntrack has seen the packet). */

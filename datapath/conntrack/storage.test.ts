@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { IPPROTO_UDP } from '../packet.js';
+import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, TCP_ACK, TCP_SYN, type Packet } from '../packet.js';
+import type { ConntrackEntry } from './types.js';
 import { formatIPv4 } from '../addr/ipv4.js';
 import { invertTuple } from './tuple.js';
 import { forward, newConntrack, pkt, range } from './testutil.js';
@@ -57,5 +58,66 @@ describe('conntrack storage', () => {
         }
       },
     ), { numRuns: 60 });
+  });
+
+  /**
+   * Entries removed by flush and gc are reused for new connections (the table's slab of spares).
+   * A connection built in a reused entry must be indistinguishable from one built in a fresh
+   * table, and an entry the table handed out must never be reused under its holder's eyes.
+   */
+  it('reuses removed entries as fresh ones, never those it handed out', () => {
+    type Flow = { proto: number; k: number; nat: 'none' | 'dnat' | 'snat'; replied: boolean };
+    const flow = fc.record({
+      proto: fc.constantFrom(IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP),
+      k: fc.nat({ max: 400 }),
+      nat: fc.constantFrom<Flow['nat']>('none', 'dnat', 'snat'),
+      replied: fc.boolean(),
+    });
+    const packetOf = (f: Flow): Packet => {
+      const src = `10.0.${f.k >> 8}.${f.k & 255}`;
+      if (f.proto === IPPROTO_ICMP) return pkt(IPPROTO_ICMP, src, 1000 + f.k, '10.1.0.1', 0, { icmpType: 8 });
+      return pkt(f.proto, src, 1000 + f.k, '10.1.0.1', 80, f.proto === IPPROTO_TCP ? { tcpFlags: TCP_SYN } : {});
+    };
+    const replyOf = (sent: Packet): Packet => {
+      // The reply as it arrives: to the translated source, from the translated destination.
+      if (sent.proto === IPPROTO_ICMP) return pkt(IPPROTO_ICMP, '0.0.0.0', sent.sport, '0.0.0.0', 0, { src: sent.dst, dst: sent.src, icmpType: 0 });
+      return pkt(sent.proto, '0.0.0.0', sent.dport, '0.0.0.0', sent.sport, {
+        src: sent.dst, dst: sent.src, ...(sent.proto === IPPROTO_TCP ? { tcpFlags: TCP_SYN | TCP_ACK } : {}),
+      });
+    };
+    const run = (ct: ReturnType<typeof newConntrack>['ct'], flows: readonly Flow[]): void => {
+      const nat = ct.natService();
+      for (const f of flows) {
+        const chains = f.nat === 'dnat'
+          ? { pre: (skb: Parameters<typeof nat.setup>[0]) => { nat.setup(skb, 'dst', range('10.2.0.9', '10.2.0.9', [8080, 8080])); } }
+          : f.nat === 'snat' ? { post: (skb: Parameters<typeof nat.setup>[0]) => { nat.setup(skb, 'src', range('10.9.9.9')); } } : {};
+        const w = forward(ct, packetOf(f), chains);
+        if (w.verdict.kind === 'accept' && f.replied) forward(ct, replyOf(w.skb.pkt));
+      }
+    };
+    // Everything but the numbers the table gives an entry (its id, its storage slot).
+    const view = (es: readonly ConntrackEntry[]) => es.map(({ id: _id, ix: _ix, ...rest }: ConntrackEntry & { ix?: number }) => JSON.stringify(rest));
+    fc.assert(fc.property(fc.array(flow, { maxLength: 40 }), fc.array(flow, { maxLength: 40 }), fc.boolean(), (first, second, byGc) => {
+      const used = newConntrack();
+      run(used.ct, first);
+      // One entry is held by a caller (conntrack -G); the others only the table knows.
+      const p0 = first.length > 0 ? packetOf(first[0]!) : null;
+      const held = p0 === null ? null : used.ct.lookup({ src: p0.src, dst: p0.dst, proto: p0.proto, sport: p0.sport, dport: p0.proto === IPPROTO_ICMP ? 0 : p0.dport });
+      // What makes it that connection (removal itself marks it dying and takes its number).
+      const identity = (e: ConntrackEntry) => JSON.stringify([e.id, e.orig, e.reply, e.status, e.tcpState, e.mark, e.expires]);
+      const heldBefore = held === null ? null : identity(held);
+      if (byGc) {
+        used.clock.advance(10 * 24 * 3600 * 1000); // past every timeout
+        used.ct.gc();
+      } else {
+        used.ct.flush();
+      }
+      const fresh = newConntrack({ clock: used.clock });
+      run(used.ct, second);
+      run(fresh.ct, second);
+      expect(view(used.ct.entries())).toEqual(view(fresh.ct.entries()));
+      expect(used.ct.format()).toEqual(fresh.ct.format());
+      if (held !== null) expect(identity(held)).toBe(heldBefore);
+    }), { numRuns: 150 });
   });
 });
