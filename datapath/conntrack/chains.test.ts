@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ChainTable, NIL } from './chains.js';
-import { jhash2, jhash2Words2, jhash2Words4 } from './jhash.js';
+import { jhash2, jhash2Words2, jhash2Words2Int32, jhash2Words4, jhash2Words4Int32 } from './jhash.js';
 
 /** The nodes of one logical slot, in chain order. */
 function slotNodes(t: ChainTable, slot: number): number[] {
@@ -45,6 +45,14 @@ describe('jhash2 over arguments', () => {
     fc.assert(fc.property(u32, u32, u32, u32, u32, (a, b, c, d, init) => {
       expect(jhash2Words4(a, b, c, d, init)).toBe(jhash2([a, b, c, d], init));
       expect(jhash2Words2(a, b, init)).toBe(jhash2([a, b], init));
+    }));
+  });
+  it('the int32 forms give the same 32 bits, for words given as uint32 or as int32', () => {
+    fc.assert(fc.property(u32, u32, u32, u32, u32, (a, b, c, d, init) => {
+      const i = (x: number) => x | 0;
+      expect(jhash2Words4Int32(a, b, c, d, init)).toBe(jhash2([a, b, c, d], init) | 0);
+      expect(jhash2Words4Int32(i(a), i(b), i(c), i(d), i(init))).toBe(jhash2([a, b, c, d], init) | 0);
+      expect(jhash2Words2Int32(i(a), i(b), i(init))).toBe(jhash2([a, b], init) | 0);
     }));
   });
 });

@@ -15,7 +15,7 @@ import type { NatManip, NatRange, NatService } from '../netfilter/xtables/contex
 import type { ConntrackEntry, CtDir, CtRef, TcpCtState, Tuple } from './types.js';
 import { ctOf, type CtEntry } from './entry.js';
 import { ChainTable, NIL } from './chains.js';
-import { jhash2Words2, jhash2Words4, reciprocalScale } from './jhash.js';
+import { jhash2Words2Int32, jhash2Words4Int32, reciprocalScale } from './jhash.js';
 import { copyTuple, icmpHasId, invertTuple, invertTupleInto, manipPacket, manipPacketToInverse, tupleEqual, tupleOf } from './tuple.js';
 import { tcpFlagsValid, tcpIndex, tcpTransition } from './tcp.js';
 import {
@@ -252,7 +252,7 @@ export class Conntrack {
 
   /** hash_conntrack_raw: the 32-bit hash the bucket is scaled from (as an int32: same bits). */
   private hashOfFields(src: number, dst: number, proto: number, sport: number, dport: number): number {
-    return jhash2Words4(src, dst, ((sport << 16) | dport) >>> 0, proto, this.seed) | 0;
+    return jhash2Words4Int32(src, dst, (sport << 16) | dport, proto, this.seed);
   }
 
   private hashOf(t: Tuple): number {
@@ -337,7 +337,7 @@ export class Conntrack {
   }
 
   private srcKey(t: Tuple): number {
-    return jhash2Words2(t.src, ((t.sport << 8) | t.proto) >>> 0, this.seed);
+    return jhash2Words2Int32(t.src, (t.sport << 8) | t.proto, this.seed);
   }
 
   private addBySource(e: CtEntry): void {

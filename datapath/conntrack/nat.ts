@@ -108,15 +108,17 @@ export function findBestIps(t: Tuple, r: NatRange, manip: NatManip): void {
 function uniqueTuple(table: NatTable, t: Tuple, r: NatRange, manip: NatManip, ct: CtEntry): void {
   const specified = protoSpecified(r);
   let min: number, rangeSize: number;
-  let key: 'sport' | 'dport';
+  // Which field is searched (keyptr): the source port (or ICMP id) or the destination port. A
+  // flag, not a computed property name: a keyed store per attempt costs a generic look-up.
+  let srcKey: boolean;
   if (t.proto === IPPROTO_ICMP) {
-    key = 'sport';
+    srcKey = true;
     if (!specified) { min = 0; rangeSize = 65536; }
     else { min = r.minPort!; rangeSize = (r.maxPort ?? r.minPort!) - r.minPort! + 1; }
   } else {
     switch (t.proto) {
       case IPPROTO_TCP: case IPPROTO_UDP: case IPPROTO_SCTP: case 33: case 136:
-        key = manip === 'src' ? 'sport' : 'dport';
+        srcKey = manip === 'src';
         break;
       default:
         return;
@@ -124,7 +126,7 @@ function uniqueTuple(table: NatTable, t: Tuple, r: NatRange, manip: NatManip, ct
     if (!specified) {
       // A destination port is never changed unless a range asks for it.
       if (manip === 'dst') return;
-      const port = t[key];
+      const port = t.sport;
       if (port < 1024) {
         // Loose convention: ports below 512 are credential passing (rsh and friends).
         if (port < 512) { min = 1; rangeSize = 511; } else { min = 600; rangeSize = 1023 - 600 + 1; }
@@ -139,7 +141,8 @@ function uniqueTuple(table: NatTable, t: Tuple, r: NatRange, manip: NatManip, ct
   let attempts = Math.min(rangeSize, NF_NAT_MAX_ATTEMPTS);
   for (;;) {
     for (let i = 0; i < attempts; i++, off = (off + 1) & 0xffff) {
-      t[key] = min + (off % rangeSize);
+      const candidate = min + (off % rangeSize);
+      if (srcKey) t.sport = candidate; else t.dport = candidate;
       if (!usedTupleHarder(table, t, ct, attempts - i)) return;
     }
     if (attempts >= rangeSize || attempts < 16) return;
