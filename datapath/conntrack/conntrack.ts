@@ -384,10 +384,10 @@ export class Conntrack {
   }
 
   private newEntry(orig: Tuple): CtEntry {
-    return this.newEntryFields(orig.src, orig.dst, orig.proto, orig.sport, orig.dport);
+    return this.newEntryFields(orig.src, orig.dst, orig.proto, orig.sport, orig.dport, this.hashOf(orig));
   }
 
-  private newEntryFields(src: number, dst: number, proto: number, sport: number, dport: number): CtEntry {
+  private newEntryFields(src: number, dst: number, proto: number, sport: number, dport: number, origHash: number): CtEntry {
     const icmp = proto === IPPROTO_ICMP;
     const e = this.spare.pop();
     if (e === undefined) {
@@ -412,6 +412,7 @@ export class Conntrack {
         dying: false,
         ix: NIL,
         inBySource: false,
+        origHash,
         handedOut: false,
       };
     }
@@ -427,6 +428,7 @@ export class Conntrack {
     e.tcpLastDir = null;
     e.natClash = e.dying = e.inBySource = false;
     e.ix = NIL;
+    e.origHash = origHash;
     return e;
   }
 
@@ -497,7 +499,8 @@ export class Conntrack {
         dport = pkt.dport;
       }
       cost.conntrackLookups++;
-      const n = this.findFields(pkt.src, pkt.dst, proto, sport, dport);
+      const hash = this.hashOfFields(pkt.src, pkt.dst, proto, sport, dport);
+      const n = this.findHashed(hash, pkt.src, pkt.dst, proto, sport, dport);
       let e: CtEntry;
       let dir: CtDir;
       if (n === NIL) {
@@ -508,7 +511,7 @@ export class Conntrack {
         if (this.max > 0 && this.count + 1 > this.max && !this.earlyDrop(tupleOf(pkt)!)) {
           return { kind: 'drop', reason: 'conntrack table full' };
         }
-        e = this.newEntryFields(pkt.src, pkt.dst, proto, sport, dport);
+        e = this.newEntryFields(pkt.src, pkt.dst, proto, sport, dport, hash);
         if (pkt.proto === IPPROTO_ICMP) e.icmpType = pkt.icmpType;
         if (pkt.proto === IPPROTO_UDP) e.streamTs = this.clock.now() + NF_CT_UDP_STREAM_AFTER * 1000;
         dir = 'original';
@@ -650,8 +653,9 @@ export class Conntrack {
     const e = ref.entry as CtEntry;
     if (e.status.confirmed) return ACCEPT;
     if (e.dying) return ACCEPT; // killed before confirmation (a RST answered it): never inserted
-    // Each tuple is hashed once, for the clash look-ups and the insertion.
-    const origHash = this.hashOf(e.orig), replyHash = this.hashOf(e.reply);
+    // Each tuple is hashed once, for the clash look-ups and the insertion; the original tuple's
+    // hash is the one in() looked it up with.
+    const origHash = e.origHash, replyHash = this.hashOf(e.reply);
     const clashOrig = this.findTuple(e.orig, origHash);
     const clashReply = this.findTuple(e.reply, replyHash);
     if (clashOrig !== NIL || clashReply !== NIL) {

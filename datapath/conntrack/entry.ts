@@ -25,6 +25,9 @@ export interface CtEntry extends ConntrackEntry {
   ix: number;
   /** In nf_nat_bysource (ct->nat_bysource), chained by `ix`. */
   inBySource: boolean;
+  /** hash_conntrack_raw of the original tuple, taken by the look-up that created the entry (the
+   *  kernel keeps it in the unconfirmed entry for __nf_conntrack_confirm the same way). */
+  origHash: number;
   /** Handed to a caller outside the table (entries(), lookup(), a delete predicate): never
    *  reused for another connection once removed, since the caller may still be reading it. */
   handedOut: boolean;
