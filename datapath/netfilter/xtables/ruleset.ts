@@ -104,8 +104,22 @@ class Origins {
   }
 }
 
+/**
+ * The loaded tables as fields (undefined: never loaded), set at each COMMIT: the hook path asks
+ * for up to five tables at every hook a packet crosses, and one field read per table is what the
+ * kernel's per-hook list of registered functions costs it (nothing for a table not loaded).
+ */
+export class LoadedTables {
+  raw: XtTable | undefined = undefined;
+  mangle: XtTable | undefined = undefined;
+  nat: XtTable | undefined = undefined;
+  filter: XtTable | undefined = undefined;
+  security: XtTable | undefined = undefined;
+}
+
 export class XtablesRuleset {
   private readonly byName = new Map<TableName, XtTable>();
+  readonly loaded = new LoadedTables();
   private lastChain: Chain | null = null;
   private lastTable: XtTable | null = null;
   private conntrackUsers = 0;
@@ -245,7 +259,10 @@ export class XtablesRuleset {
       else if (cmd!.command === '-X') names = ChainNames.of(t.chains);
     }
     if (cur !== null) fail(lineNo + 1, 1, 'COMMIT', `COMMIT expected at line ${lineNo + 1} (table ${cur.name} opened at line ${curLine})`);
-    for (const [name, t] of staged) this.byName.set(name, t);
+    for (const [name, t] of staged) {
+      this.byName.set(name, t);
+      this.loaded[name] = t;
+    }
     this.conntrackUsers = 0;
     for (const t of this.byName.values()) this.conntrackUsers += t.conntrackUsers;
     return { tables: [...staged.keys()], rules, warnings };
@@ -537,9 +554,15 @@ export class XtablesRuleset {
   /** ipt_do_table for one table at one hook. A table that was never loaded accepts. */
   run(table: TableName, hook: Hook, skb: Skb, ctx: XtContext): HookVerdict {
     const t = this.byName.get(table);
-    const start = t?.chains.get(hook);
-    if (t === undefined || start === undefined) return { kind: 'accept' };
-    return walk(start, skb, ctx, { useIndex: this.useIndex, table, hook, chains: t.chains });
+    if (t === undefined) return { kind: 'accept' };
+    return this.runLoaded(t, hook, skb, ctx);
+  }
+
+  /** run() for a table taken from `loaded`. */
+  runLoaded(t: XtTable, hook: Hook, skb: Skb, ctx: XtContext): HookVerdict {
+    const start = t.chains.get(hook);
+    if (start === undefined) return { kind: 'accept' };
+    return walk(start, skb, ctx, { useIndex: this.useIndex, table: t.name, hook, chains: t.chains });
   }
 }
 
