@@ -23,6 +23,7 @@ const ruleArb = fc.oneof(
     '-d 10.96.0.1/32 -p tcp -m tcp --dport 80:90 -j ACCEPT',
     '-p udp -m udp --dport 53 -j X',
     '-m statistic --mode nth --every 2 --packet 0 -j Y',
+    '-m comment --comment z -m mark ! --mark 0x1/0x1 -m comment --comment w -j X',
   ),
 );
 

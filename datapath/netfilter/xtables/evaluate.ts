@@ -7,7 +7,9 @@
  * Two evaluators share this walk: the linear one tests every rule, the indexed one jumps over runs
  * of rules that differ only in `-d IP/32 -p P --dport N` with one hash look-up (ChainIndex). Both
  * give the same verdict, packet, counters and `rulesEvaluated` (the index adds the length of the
- * skipped part arithmetically); a property test holds them to it.
+ * skipped part arithmetically); a property test holds them to it. The indexed one also keeps each
+ * rule's match functions in a list of its chain, without the matches that always match (comments):
+ * a rule is then tested without reading its modules, and without calls that cannot change the answer.
  */
 import type { Skb } from '../../packet.js';
 import type { Hook, HookVerdict } from '../hooks.js';
@@ -27,7 +29,7 @@ export interface Chain {
   bytes: number;
   rules: Rule[];
   /** Built lazily by the indexed evaluator; cleared whenever rules change. */
-  index: ChainIndex | null | undefined;
+  index: ChainIndex | undefined;
 }
 
 const ACCEPT_VERDICT: HookVerdict = Object.freeze({ kind: 'accept' }) as HookVerdict;
@@ -64,14 +66,30 @@ export function ruleMatches(r: Rule, skb: Skb, ctx: XtContext): boolean {
 // ---------------------------------------------------------------------------------------------
 // The index: runs of "destination, protocol, port" rules.
 
-const PROTO_CODE: Record<number, number> = { 6: 0, 17: 1, 132: 2 };
+/** The protocols a run's key can name (tcp, udp, sctp), as 0-2; -1 for any other. A switch, not
+ *  a lookup in an object keyed by number: that object's keys are sparse, so every packet's look-up
+ *  went through a dictionary. */
+function protoCode(proto: number): number {
+  switch (proto) {
+    case 6: return 0;
+    case 17: return 1;
+    case 132: return 2;
+    default: return -1;
+  }
+}
 const MIN_RUN = 4;
 
 export interface ChainIndex {
   /** For each rule position, the run it belongs to, or -1. */
   runAt: Int32Array;
   runs: IndexRun[];
+  /** For each rule position, its match functions and their data, without those that always
+   *  match (comments): the indexed walk calls these instead of reading each rule's modules. */
+  tests: MatchFn[][];
+  testData: unknown[][];
 }
+
+type MatchFn = (data: unknown, skb: Skb, ctx: XtContext) => boolean;
 
 interface IndexRun {
   start: number;
@@ -89,8 +107,8 @@ function portKey(protoCode: number, port: number): number {
 function indexKey(r: Rule): number {
   if (r.uncertain || r.srcMask !== 0 || r.srcInv || r.dstMask !== -1 || r.dstInv) return -1;
   if (r.inIface !== null || r.outIface !== null || r.protoInv || r.frag !== 0) return -1;
-  const code = PROTO_CODE[r.proto];
-  if (code === undefined) return -1;
+  const code = protoCode(r.proto);
+  if (code < 0) return -1;
   let port = -1;
   for (const m of r.matches) {
     const name = m.module.name;
@@ -107,8 +125,15 @@ function indexKey(r: Rule): number {
   return port < 0 ? -1 : portKey(code, port);
 }
 
-export function buildIndex(rules: readonly Rule[]): ChainIndex | null {
+export function buildIndex(rules: readonly Rule[]): ChainIndex {
   const runAt = new Int32Array(rules.length).fill(-1);
+  const tests: MatchFn[][] = [];
+  const testData: unknown[][] = [];
+  for (const r of rules) {
+    const live = r.matches.filter((m) => m.module.alwaysMatches !== true);
+    tests.push(live.map((m) => m.module.match));
+    testData.push(live.map((m) => m.data));
+  }
   const runs: IndexRun[] = [];
   let i = 0;
   while (i < rules.length) {
@@ -134,7 +159,18 @@ export function buildIndex(rules: readonly Rule[]): ChainIndex | null {
     }
     i = j;
   }
-  return runs.length === 0 ? null : { runAt, runs };
+  return { runAt, runs, tests, testData };
+}
+
+/** ruleMatches with the chain's compiled match list of the rule (same answer: only matches that
+ *  always match are left out). */
+function compiledMatches(r: Rule, tests: MatchFn[], data: unknown[], skb: Skb, ctx: XtContext): boolean {
+  if (r.uncertain) return false;
+  if (!baseMatches(r, skb, ctx.inDev, ctx.outDev)) return false;
+  for (let k = 0; k < tests.length; k++) {
+    if (!tests[k]!(data[k], skb, ctx)) return false;
+  }
+  return true;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -186,13 +222,13 @@ function walkFrom(start: Chain, skb: Skb, ctx: XtContext, o: WalkOptions, base: 
     if (o.useIndex) {
       let idx = chain.index;
       if (idx === undefined) idx = chain.index = buildIndex(rules);
-      const run = idx === null ? -1 : idx.runAt[i]!;
+      const run = idx.runAt[i]!;
       if (run >= 0) {
-        const ir = idx!.runs[run]!;
+        const ir = idx.runs[run]!;
         const p = skb.pkt;
-        const code = PROTO_CODE[p.proto];
+        const code = protoCode(p.proto);
         let hit = -1;
-        if (code !== undefined) {
+        if (code >= 0) {
           const list = ir.byKey.get(p.dst | 0)?.get(portKey(code, p.dport));
           if (list !== undefined) {
             for (let k = 0; k < list.length; k++) {
@@ -214,7 +250,7 @@ function walkFrom(start: Chain, skb: Skb, ctx: XtContext, o: WalkOptions, base: 
       } else {
         r = rules[i]!;
         cost.rulesEvaluated++;
-        if (!ruleMatches(r, skb, ctx)) {
+        if (!compiledMatches(r, idx.tests[i]!, idx.testData[i]!, skb, ctx)) {
           if (r.uncertain && tracing) uncertainHop(ctx, o, chain, i, r, sp - base, skb);
           i++;
           continue;

@@ -56,8 +56,11 @@ export interface MatchModule<D = unknown> {
   parse(options: readonly OptionArg[], rule: RuleHeader): D;
   /** The options exactly as iptables-save prints them after `-m NAME ` (may be empty). */
   save(data: D): string;
-  /** The kernel's match function. Count any look-ups it makes in ctx.cost. */
-  match(data: D, skb: Skb, ctx: XtContext): boolean;
+  /** The match function always returns true (xt_comment): the indexed walk leaves it out. */
+  readonly alwaysMatches?: boolean;
+  /** The kernel's match function. Count any look-ups it makes in ctx.cost. Called as a plain
+   *  function (the compiled walk keeps the functions apart from their modules). */
+  match(this: void, data: D, skb: Skb, ctx: XtContext): boolean;
 }
 
 /** What a target returns (the kernel's XT_CONTINUE / NF_ACCEPT / NF_DROP / XT_RETURN / NF_STOLEN). */

@@ -12,6 +12,7 @@ const MAX_COMMENT = 255;
 export const comment: MatchModule<CommentData> = {
   name: 'comment',
   options: [{ name: '--comment', values: 1, invertible: false }],
+  alwaysMatches: true,
   parse(options) {
     const o = collectOptions('comment', options, this.options).get('--comment');
     if (o === undefined) return { comment: '' };
