@@ -300,3 +300,20 @@ describe('a table remembers answers only until its routes change', () => {
     expect(via('192.0.2.7')).toBe('v0 0');
   });
 });
+
+describe('the rules remember their tables only until rules or tables change', () => {
+  it('a rule naming a table that appears later, and rules added and deleted, are seen by the next look-up', () => {
+    const fib = basicFib();
+    fib.addLink('v1', { up: true });
+    fib.addRoute(makeRoute({ dst: C('0.0.0.0/0'), nexthops: dev('v0', '10.1.2.1') }));
+    const via = (d: string) => { const r = fib.lookup(flow(d, { mark: 7 })); return r.ok ? `${r.nexthop?.dev} table ${r.table}` : r.errno; };
+    fib.addRule({ priority: 100, fwmark: 7, fwmask: 0xffffffff, action: { kind: 'lookup', table: 100 } });
+    expect(via('192.0.2.7')).toBe('v0 table 254'); // table 100 does not exist yet
+    fib.addRoute(makeRoute({ table: 100, dst: C('0.0.0.0/0'), nexthops: dev('v1') }));
+    expect(via('192.0.2.7')).toBe('v1 table 100');
+    fib.addRule({ priority: 50, fwmark: 7, fwmask: 0xffffffff, action: { kind: 'unreachable' } });
+    expect(via('192.0.2.7')).toBe('ENETUNREACH');
+    fib.delRule({ priority: 50 });
+    expect(via('192.0.2.7')).toBe('v1 table 100');
+  });
+});

@@ -93,6 +93,14 @@ export class Fib {
   private readonly devs = new Map<string, DevState>();
   private readonly opts: Required<FibOptions>;
   private readonly tableKey: TableLookupKey = { dst: 0, tos: 0, oif: null, scope: 0 };
+  /** The table each rule's `lookup` action names, by rule position (undefined: no such table
+   *  yet), worked out for one rule list and one set of tables: every lookup walks the rules, and a
+   *  map look-up per rule and packet was a visible share of it. The rule list is replaced, never
+   *  changed in place, and tables are only ever added, so the list's identity and the number of
+   *  tables tell when to work it out again. */
+  private ruleTables: (RoutingTable | undefined)[] = [];
+  private ruleTablesFor: readonly IpRule[] | null = null;
+  private ruleTablesCount = -1;
 
   constructor(opts: FibOptions = {}) {
     this.opts = { multipathHashPolicy: 0, hashSeed: 0, promoteSecondaries: false, ...opts };
@@ -309,6 +317,8 @@ export class Fib {
     key.oif = flow.oif;
     key.scope = RT_SCOPE.global;
     const rules = this.ruleList;
+    if (this.ruleTablesFor !== rules || this.ruleTablesCount !== this.tableMap.size) this.resolveRuleTables();
+    const tables = this.ruleTables;
     for (let i = 0; i < rules.length; i++) {
       const rule = rules[i]!;
       if (!ruleMatches(rule, rf)) continue;
@@ -324,7 +334,7 @@ export class Fib {
         case 'unreachable': return { ok: false, errno: 'ENETUNREACH', rule, route: null, table: null };
         case 'prohibit': return { ok: false, errno: 'EACCES', rule, route: null, table: null };
         case 'lookup': {
-          const t = this.tableMap.get(act.table);
+          const t = tables[i];
           if (t === undefined) continue;
           const hit = t.lookup(key);
           if (hit === null) continue;
@@ -342,6 +352,13 @@ export class Fib {
       }
     }
     return { ok: false, errno: 'ENETUNREACH', rule: null, route: null, table: null };
+  }
+
+  private resolveRuleTables(): void {
+    const rules = this.ruleList;
+    this.ruleTables = rules.map((r) => (r.action.kind === 'lookup' ? this.tableMap.get(r.action.table) : undefined));
+    this.ruleTablesFor = rules;
+    this.ruleTablesCount = this.tableMap.size;
   }
 
   /**
