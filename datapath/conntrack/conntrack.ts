@@ -17,7 +17,7 @@ import { ctOf, type CtEntry } from './entry.js';
 import { ChainTable, NIL } from './chains.js';
 import { jhash2Words2Int32, jhash2Words4Int32, reciprocalScale } from './jhash.js';
 import { copyTuple, icmpHasId, invertTuple, invertTupleInto, manipPacket, manipPacketToInverse, tupleEqual, tupleOf } from './tuple.js';
-import { tcpFlagsValid, tcpIndex, tcpTransition } from './tcp.js';
+import { tcpFlagsValid, tcpIndex, tcpStateTimeout, tcpTransition } from './tcp.js';
 import {
   NF_CONNTRACK_BUCKETS_DEFAULT, NF_CONNTRACK_MAX_DEFAULT, NF_CT_EVICTION_RANGE, NF_CT_GENERIC_TIMEOUT,
   NF_CT_ICMP_TIMEOUT, NF_CT_TCP_TIMEOUT, NF_CT_UDP_STREAM_AFTER, NF_CT_UDP_TIMEOUT, NF_CT_UDP_TIMEOUT_STREAM,
@@ -620,7 +620,7 @@ export class Conntrack {
     if (e.status.seenReply && !e.status.assured && (old === 'SYN_RECV' || old === 'ESTABLISHED') && next === 'ESTABLISHED') {
       e.status.assured = true;
     }
-    this.refresh(e, this.timeouts.tcp[next]);
+    this.refresh(e, tcpStateTimeout(this.timeouts.tcp, next));
     return 'ok';
   }
 

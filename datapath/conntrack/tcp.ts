@@ -12,11 +12,6 @@ import type { CtDir, TcpCtState } from './types.js';
 /** enum tcp_bit_set */
 export const TCP_SYN_SET = 0, TCP_SYNACK_SET = 1, TCP_FIN_SET = 2, TCP_ACK_SET = 3, TCP_RST_SET = 4, TCP_NONE_SET = 5;
 
-/** States in enum tcp_conntrack order (the table's column order). */
-const STATES: readonly TcpCtState[] = [
-  'NONE', 'SYN_SENT', 'SYN_RECV', 'ESTABLISHED', 'FIN_WAIT', 'CLOSE_WAIT', 'LAST_ACK', 'TIME_WAIT', 'CLOSE', 'SYN_SENT2',
-];
-
 /** A cell of the table: a state, or sIV (invalid) / sIG (ignore). */
 export type TcpTransition = TcpCtState | 'INVALID' | 'IGNORE';
 
@@ -54,7 +49,41 @@ export function tcpIndex(flags: number): number {
 }
 
 export function tcpTransition(dir: CtDir, index: number, old: TcpCtState): TcpTransition {
-  return TABLE[dir === 'original' ? 0 : 1]![index]![STATES.indexOf(old)]!;
+  return TABLE[dir === 'original' ? 0 : 1]![index]![stateColumn(old)]!;
+}
+
+/** The state's column, in enum tcp_conntrack order: a switch compares the interned names directly,
+ *  where a search of a list of the names ran on every segment. */
+function stateColumn(s: TcpCtState): number {
+  switch (s) {
+    case 'NONE': return 0;
+    case 'SYN_SENT': return 1;
+    case 'SYN_RECV': return 2;
+    case 'ESTABLISHED': return 3;
+    case 'FIN_WAIT': return 4;
+    case 'CLOSE_WAIT': return 5;
+    case 'LAST_ACK': return 6;
+    case 'TIME_WAIT': return 7;
+    case 'CLOSE': return 8;
+    case 'SYN_SENT2': return 9;
+  }
+}
+
+/** The timeout (seconds) of a TCP state in a per-state table (nf_conntrack_tcp_timeout_*), read
+ *  with the state's name known at each site rather than a look-up by a varying key. */
+export function tcpStateTimeout(t: Readonly<Record<TcpCtState, number>>, s: TcpCtState): number {
+  switch (s) {
+    case 'NONE': return t.NONE;
+    case 'SYN_SENT': return t.SYN_SENT;
+    case 'SYN_RECV': return t.SYN_RECV;
+    case 'ESTABLISHED': return t.ESTABLISHED;
+    case 'FIN_WAIT': return t.FIN_WAIT;
+    case 'CLOSE_WAIT': return t.CLOSE_WAIT;
+    case 'LAST_ACK': return t.LAST_ACK;
+    case 'TIME_WAIT': return t.TIME_WAIT;
+    case 'CLOSE': return t.CLOSE;
+    case 'SYN_SENT2': return t.SYN_SENT2;
+  }
 }
 
 /**
