@@ -9,6 +9,7 @@ import { formatIpRouteJson, formatIpRuleJson, formatRouteGet, parseIpRouteJson, 
 import { selectMultipath } from './multipath.js';
 import { makeRoute, RT_TABLE, type Route } from './route.js';
 import { RouteError, RoutingTable } from './table.js';
+import { makeRule, ruleMatches, selectsEverything } from './rule.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const testdata = (f: string) => readFileSync(join(here, 'testdata', f), 'utf8');
@@ -315,5 +316,33 @@ describe('the rules remember their tables only until rules or tables change', ()
     expect(via('192.0.2.7')).toBe('ENETUNREACH');
     fib.delRule({ priority: 50 });
     expect(via('192.0.2.7')).toBe('v1 table 100');
+  });
+});
+
+describe('rules that select everything', () => {
+  it('property: a rule selectsEverything says so of matches every flow; every selector or `not` makes it say no', () => {
+    const selector = fc.record({
+      invert: fc.boolean(),
+      src: fc.option(fc.constantFrom(C('10.0.0.0/8'), C('0.0.0.0/0'))),
+      dst: fc.option(fc.constantFrom(C('192.168.0.0/16'))),
+      tos: fc.constantFrom(0, 0x10),
+      fwmark: fc.constantFrom(0, 1),
+      iif: fc.option(fc.constantFrom('lo', 'eth0')),
+      oif: fc.option(fc.constantFrom('eth0')),
+      ipproto: fc.option(fc.constantFrom(6, 17)),
+      dport: fc.option(fc.constant({ start: 80, end: 80 })),
+    }, { requiredKeys: [] });
+    const flowArb = fc.record({
+      dst: fc.constantFrom(A('192.168.1.1'), A('8.8.8.8')), src: fc.constantFrom(0, A('10.1.1.1'), A('172.16.0.1')),
+      mark: fc.constantFrom(0, 1, 2), iif: fc.constantFrom(null, 'eth0', 'lo'), oif: fc.constantFrom(null, 'eth0'),
+      proto: fc.constantFrom(6, 17), sport: fc.constant(1000), dport: fc.constantFrom(80, 443), tos: fc.constantFrom(0, 0x10),
+    });
+    fc.assert(fc.property(selector, fc.array(flowArb, { minLength: 1, maxLength: 8 }), (sel, flows) => {
+      const rule = makeRule({ priority: 5, action: { kind: 'lookup', table: 254 }, ...sel } as Parameters<typeof makeRule>[0]);
+      const all = selectsEverything(rule);
+      const plain = Object.keys(sel).every((k) => (sel as Record<string, unknown>)[k] === null || (sel as Record<string, unknown>)[k] === 0 || (sel as Record<string, unknown>)[k] === false);
+      expect(all).toBe(plain);
+      if (all) for (const f of flows) expect(ruleMatches(rule, f)).toBe(true);
+    }), { numRuns: 300 });
   });
 });

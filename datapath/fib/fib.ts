@@ -14,7 +14,7 @@ import {
   makeRoute, RT_PROTO, RT_SCOPE, RT_TABLE, routeTypeError,
   type FibErrno, type Nexthop, type Route,
 } from './route.js';
-import { defaultRules, makeRule, ruleMatches, sameRule, type IpRule, type RuleFlow } from './rule.js';
+import { defaultRules, makeRule, ruleMatches, sameRule, selectsEverything, type IpRule, type RuleFlow } from './rule.js';
 import { RouteError, RoutingTable, type AddMode, type RouteSelector, type TableLookupKey } from './table.js';
 
 /** What a route lookup is asked (struct flowi4). */
@@ -94,11 +94,13 @@ export class Fib {
   private readonly opts: Required<FibOptions>;
   private readonly tableKey: TableLookupKey = { dst: 0, tos: 0, oif: null, scope: 0 };
   /** The table each rule's `lookup` action names, by rule position (undefined: no such table
-   *  yet), worked out for one rule list and one set of tables: every lookup walks the rules, and a
+   *  yet), worked out for one rule list and one set of tables (with ruleSelectsAll): every lookup walks the rules, and a
    *  map look-up per rule and packet was a visible share of it. The rule list is replaced, never
    *  changed in place, and tables are only ever added, so the list's identity and the number of
    *  tables tell when to work it out again. */
   private ruleTables: (RoutingTable | undefined)[] = [];
+  /** Rules that match every flow (selectsEverything), by position: not tested per look-up. */
+  private ruleSelectsAll: boolean[] = [];
   private ruleTablesFor: readonly IpRule[] | null = null;
   private ruleTablesCount = -1;
 
@@ -319,9 +321,10 @@ export class Fib {
     const rules = this.ruleList;
     if (this.ruleTablesFor !== rules || this.ruleTablesCount !== this.tableMap.size) this.resolveRuleTables();
     const tables = this.ruleTables;
+    const selectsAll = this.ruleSelectsAll;
     for (let i = 0; i < rules.length; i++) {
       const rule = rules[i]!;
-      if (!ruleMatches(rule, rf)) continue;
+      if (!selectsAll[i] && !ruleMatches(rule, rf)) continue;
       const act = rule.action;
       switch (act.kind) {
         case 'goto': {
@@ -357,6 +360,7 @@ export class Fib {
   private resolveRuleTables(): void {
     const rules = this.ruleList;
     this.ruleTables = rules.map((r) => (r.action.kind === 'lookup' ? this.tableMap.get(r.action.table) : undefined));
+    this.ruleSelectsAll = rules.map(selectsEverything);
     this.ruleTablesFor = rules;
     this.ruleTablesCount = this.tableMap.size;
   }

@@ -96,6 +96,12 @@ export interface RuleFlow {
 }
 
 /** fib_rule_match + fib4_rule_match, with `not` applied to the whole result. */
+/** A rule without selectors and without `not` (the three default rules): it matches every flow. */
+export function selectsEverything(r: IpRule): boolean {
+  return !r.invert && r.iif === null && r.oif === null && r.fwmask === 0 && !r.l3mdev && r.uidrange === null &&
+    r.src === null && r.dst === null && r.tos === 0 && r.ipproto === null && r.sport === null && r.dport === null;
+}
+
 export function ruleMatches(r: IpRule, f: RuleFlow): boolean {
   return matchSelectors(r, f) !== r.invert;
 }
