@@ -32,17 +32,24 @@ import type { PortMatch } from './match/ports.js';
 
 /**
  * The chains of one table, by integer id (the order they were added), found by name from the
- * characters of a line: an open-addressed table of (hash, id + 1) pairs in one Int32Array.
+ * characters of a line: an open-addressed table of (hash, id + 1) pairs in one Int32Array. The
+ * names' characters are kept packed one after another in declaration order, so that confirming a
+ * hash hit reads one short run of a typed array (near the previous name's) rather than a string
+ * object and the text it was sliced from, both cold in a table of tens of thousands of chains.
  */
 export class ChainNames {
   readonly chains: Chain[] = [];
-  private readonly names: string[] = [];
   /** 1 for a built-in chain, by id (read without loading the chain). */
   private builtins = new Uint8Array(64);
   /** Each name's hashChars, by id: a guess at the id is checked against it before the characters. */
   private hashes = new Int32Array(64);
+  /** Chain id's name is chars[nameStart[id], nameStart[id + 1]). */
+  private nameStart = new Int32Array(65);
+  private chars = new Uint16Array(1024);
   /** `-j NAME` records, one per chain, made on first use. */
   private readonly jumps: (RuleTarget | undefined)[] = [];
+  /** The chain id of each record in jumps (validate resolves a rule's jump without the name). */
+  private readonly jumpIds = new Map<RuleTarget, number>();
   private slots = new Int32Array(64);
   private mask = 31;
   /** The id of the chain the last fast `-A` line appended to, or -1. */
@@ -52,7 +59,7 @@ export class ChainNames {
 
   static of(chains: ReadonlyMap<string, Chain>): ChainNames {
     const n = new ChainNames();
-    for (const c of chains.values()) n.add(c);
+    for (const c of chains.values()) n.add(c, hashChars(c.name, 0, c.name.length));
     return n;
   }
 
@@ -67,25 +74,41 @@ export class ChainNames {
     for (let s = h & this.mask; ; s = (s + 1) & this.mask) {
       const v = slots[2 * s + 1]!;
       if (v === 0) return -1;
-      if (slots[2 * s] === h && eq(text, from, to, this.names[v - 1]!)) return v - 1;
+      if (slots[2 * s] === h && this.named(v - 1, text, from, to)) return v - 1;
     }
   }
 
-  /** Adds a chain whose name is not here yet; its id. */
-  add(c: Chain): number {
+  /** The id of the chain a jump target names, or -1. */
+  jumpTarget(tg: { chain: string }): number {
+    return this.jumpIds.get(tg as RuleTarget) ?? this.find(tg.chain, 0, tg.chain.length);
+  }
+
+  /** Adds a chain whose name (hashChars h) is not here yet; its id. */
+  add(c: Chain, h: number): number {
     const id = this.chains.length;
+    const name = c.name;
     this.chains.push(c);
-    this.names.push(c.name);
     this.jumps.push(undefined);
     if (id === this.builtins.length) {
       const b = new Uint8Array(id * 2);
       b.set(this.builtins);
       this.builtins = b;
-      const h = new Int32Array(id * 2);
-      h.set(this.hashes);
-      this.hashes = h;
+      const hs = new Int32Array(id * 2);
+      hs.set(this.hashes);
+      this.hashes = hs;
+      const ns = new Int32Array(id * 2 + 1);
+      ns.set(this.nameStart);
+      this.nameStart = ns;
     }
-    const h = hashChars(c.name, 0, c.name.length);
+    const at = this.nameStart[id]!;
+    if (at + name.length > this.chars.length) {
+      const cs = new Uint16Array(Math.max(this.chars.length * 2, at + name.length));
+      cs.set(this.chars);
+      this.chars = cs;
+    }
+    const chars = this.chars;
+    for (let k = 0; k < name.length; k++) chars[at + k] = name.charCodeAt(k);
+    this.nameStart[id + 1] = at + name.length;
     this.builtins[id] = c.builtin ? 1 : 0;
     this.hashes[id] = h;
     if (2 * (id + 1) > this.mask) this.grow();
@@ -95,7 +118,7 @@ export class ChainNames {
 
   /** Is text[from, to), whose hash is h, the name of chain id? */
   is(id: number, text: string, from: number, to: number, h: number): boolean {
-    return this.hashes[id] === h && eq(text, from, to, this.names[id]!);
+    return this.hashes[id] === h && this.named(id, text, from, to);
   }
 
   builtin(id: number): boolean {
@@ -104,7 +127,21 @@ export class ChainNames {
 
   /** The shared `-j NAME` target of chain id. */
   jump(id: number): RuleTarget {
-    return (this.jumps[id] ??= { kind: 'jump', chain: this.names[id]!, goto: false });
+    let j = this.jumps[id];
+    if (j === undefined) {
+      j = this.jumps[id] = { kind: 'jump', chain: this.chains[id]!.name, goto: false };
+      this.jumpIds.set(j, id);
+    }
+    return j;
+  }
+
+  /** Are text[from, to) the characters of chain id's name? */
+  private named(id: number, text: string, from: number, to: number): boolean {
+    const at = this.nameStart[id]!;
+    if (this.nameStart[id + 1]! - at !== to - from) return false;
+    const chars = this.chars;
+    for (let k = from; k < to; k++) if (text.charCodeAt(k) !== chars[at + k - from]) return false;
+    return true;
   }
 
   private put(h: number, id: number): void {
@@ -124,7 +161,7 @@ export class ChainNames {
 }
 
 /** FNV-1a over the characters, with a final mix so that the low bits index well. */
-function hashChars(t: string, from: number, to: number): number {
+export function hashChars(t: string, from: number, to: number): number {
   let h = FNV_BASIS;
   for (let i = from; i < to; i++) h = Math.imul(h ^ t.charCodeAt(i), FNV_PRIME);
   return mix(h);
@@ -205,25 +242,36 @@ function tokEnd(L: string, i: number, N: number): number {
   return i;
 }
 
-// What valueEnd and quotedEnd saw of the value they scanned.
-/** hashChars of the token (valueEnd). */
+// What nameEnd, valueEnd and quotedEnd saw of the token they scanned.
+/** hashChars of the token (nameEnd). */
 let tokHash = 0;
-/** The characters' codes or-ed together: above 127 when one is not ASCII. */
+/** The characters' codes or-ed together: above 127 when one is not ASCII (valueEnd, quotedEnd). */
 let tokHigh = 0;
 
-/** tokEnd, also setting tokHash and tokHigh (one pass over a value the caller may look up or check). */
-function valueEnd(L: string, i: number, N: number): number {
+/** tokEnd, also setting tokHash: a chain name (of `-A` or `-j`), hashed in the pass that finds its end. */
+function nameEnd(L: string, i: number, N: number): number {
   let h = FNV_BASIS;
-  let high = 0;
   while (i < N) {
     const c = L.charCodeAt(i);
     if (c === 32) break;
     if (c === 9 || c === 34 || c === 92) return -1;
     h = Math.imul(h ^ c, FNV_PRIME);
-    high |= c;
     i++;
   }
   tokHash = mix(h);
+  return i;
+}
+
+/** tokEnd, also setting tokHigh (a value the caller may check for non-ASCII characters). */
+function valueEnd(L: string, i: number, N: number): number {
+  let high = 0;
+  while (i < N) {
+    const c = L.charCodeAt(i);
+    if (c === 32) break;
+    if (c === 9 || c === 34 || c === 92) return -1;
+    high |= c;
+    i++;
+  }
   tokHigh = high;
   return i;
 }
@@ -284,7 +332,7 @@ export function fastAppend(text: string, from: number, N: number, lineNo: number
   L = text;
   if (N - from < 4 || line.charCodeAt(from) !== 45 || line.charCodeAt(from + 1) !== 65 || line.charCodeAt(from + 2) !== 32) return null;
   let i = from + 3;
-  let end = valueEnd(line, i, N);
+  let end = nameEnd(line, i, N);
   if (end <= i) return null;
   const c0 = line.charCodeAt(i);
   if (c0 === 45 || c0 === 33) return null;
@@ -333,7 +381,8 @@ export function fastAppend(text: string, from: number, N: number, lineNo: number
       if (ve < N && line.charCodeAt(ve) !== 32) return null;
       quoted = true;
     } else {
-      ve = valueEnd(line, vi, N);
+      // Only a -j value is looked up by its hash.
+      ve = flagEnd - flagAt === 2 && line.charCodeAt(flagAt + 1) === 106 ? nameEnd(line, vi, N) : valueEnd(line, vi, N);
       if (ve < 0 || !plainValue(line, vi, ve)) return null;
     }
     end = ve;

@@ -10,7 +10,7 @@ import { LineSyntaxError, parseCommandLine } from './syntax.js';
 import { buildRule, RuleError, ruleNeedsConntrack, saveRule, saveRuleOptions, type BuildEnv, type Rule, type RuleTarget } from './rule.js';
 import type { OptionArg, TargetModule } from './module.js';
 import { walk, type Chain, type Policy } from './evaluate.js';
-import { ChainNames, fastAppend, fastChain, fastReset } from './fastpath.js';
+import { ChainNames, fastAppend, fastChain, fastReset, hashChars } from './fastpath.js';
 
 export type { Chain, Policy } from './evaluate.js';
 export { saveRule } from './rule.js';
@@ -255,7 +255,7 @@ export class XtablesRuleset {
       if (env === null || env.tableRef !== t) env = restoreEnv(t, opts, warnings, file);
       rules += this.apply(t, cmd!, body, lineNo, opts, fail, env, origins, pk, by);
       // Keep the block's chain ids in step with its chains.
-      if (cmd!.command === '-N') names!.add(t.chains.get(cmd!.chain!)!);
+      if (cmd!.command === '-N') names!.add(t.chains.get(cmd!.chain!)!, hashChars(cmd!.chain!, 0, cmd!.chain!.length));
       else if (cmd!.command === '-X') names = ChainNames.of(t.chains);
     }
     if (cur !== null) fail(lineNo + 1, 1, 'COMMIT', `COMMIT expected at line ${lineNo + 1} (table ${cur.name} opened at line ${curLine})`);
@@ -296,7 +296,7 @@ export class XtablesRuleset {
     } else {
       const c = newChain(name, false);
       t.chains.set(name, c);
-      names.add(c);
+      names.add(c, hashChars(name, 0, name.length));
     }
   }
 
@@ -447,7 +447,7 @@ export class XtablesRuleset {
         }
         if (tg.kind !== 'jump') continue;
         if (tg !== lastJump) {
-          lastTo = names.find(tg.chain, 0, tg.chain.length);
+          lastTo = names.jumpTarget(tg);
           lastJump = tg;
         }
         if (lastTo < 0) {
@@ -630,7 +630,8 @@ function declareUserChain(t: XtTable, names: ChainNames, text: string, start: nu
   if (len <= 6 && (sameWord(text, ns, ne, 'ACCEPT') || sameWord(text, ns, ne, 'DROP') || sameWord(text, ns, ne, 'RETURN'))) return false;
   const builtins = BUILTIN_CHAINS[t.name];
   for (let i = 0; i < builtins.length; i++) if (sameWord(text, ns, ne, builtins[i]!)) return false;
-  const id = names.find(text, ns, ne);
+  const h = hashChars(text, ns, ne);
+  const id = names.findHashed(text, ns, ne, h);
   if (id >= 0) {
     const c = names.chains[id]!;
     c.rules = [];
@@ -640,7 +641,7 @@ function declareUserChain(t: XtTable, names: ChainNames, text: string, start: nu
   const name = text.slice(ns, ne);
   const c = newChain(name, false);
   t.chains.set(name, c);
-  names.add(c);
+  names.add(c, h);
   return true;
 }
 
