@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { ChainNames, fastAppend, fastChain } from './fastpath.js';
+import { ChainNames, charCodes, fastAppend, fastChain } from './fastpath.js';
 import { parseCommandLine } from './syntax.js';
 import { buildRule, type BuildEnv, type Rule } from './rule.js';
 import { XtTable, XtablesRuleset } from './ruleset.js';
@@ -64,11 +64,15 @@ describe('fast path for -A lines', () => {
     fc.assert(fc.property(line, (l) => {
       const t = table();
       const want = general(t, l);
-      const got = fastAppend(l, 0, l.length, 1, ChainNames.of(t.chains), t.name);
+      const got = fastAppend(l, charCodes(l), 0, l.length, 1, ChainNames.of(t.chains), t.name);
       // The same line read where it stands in a longer text gives the same answer.
       const around = `-A KUBE-SERVICES -j KUBE-SVC-ABC\n${l}\n" -j DROP --to-destination 1.2.3.4 "x\n`;
-      const inText = fastAppend(around, 33, 33 + l.length, 1, ChainNames.of(t.chains), t.name);
+      const inText = fastAppend(around, charCodes(around), 33, 33 + l.length, 1, ChainNames.of(t.chains), t.name);
       expect(inText, l).toEqual(got);
+      // And in a text that is not Latin-1 (its characters read two bytes each).
+      const wide = `${around}# \u0121\n`;
+      const inWide = fastAppend(wide, charCodes(wide), 33, 33 + l.length, 1, ChainNames.of(t.chains), t.name);
+      expect(inWide, l).toEqual(got);
       if (got === null) return;
       accepted++;
       expect(want, l).not.toBeNull();
@@ -84,11 +88,21 @@ describe('fast path for -A lines', () => {
       const l = base.slice(0, at) + ins + base.slice(at + del);
       const t = table();
       const want = general(t, l);
-      const got = fastAppend(l, 0, l.length, 1, ChainNames.of(t.chains), t.name);
+      const got = fastAppend(l, charCodes(l), 0, l.length, 1, ChainNames.of(t.chains), t.name);
       if (got === null) return;
       expect(want, l).not.toBeNull();
       expect(got).toEqual(want!.rule);
     }), { numRuns: 5000 });
+  });
+
+  it('reads characters beyond Latin-1 as themselves, not as their low byte', () => {
+    // U+0120 and U+012D end in the bytes of a space and a dash: read as bytes, these lines would be
+    // `-A KUBE-SERVICES -j DROP` and `-A KUBE-SERVICES -j DROP -p tcp`.
+    for (const l of ['-A KUBE-SERVICES\u0120-j DROP', '-A KUBE-SERVICES -j DROP\u0120\u012dp tcp']) {
+      const t = table();
+      expect(general(t, l), l).toBeNull();
+      expect(fastAppend(l, charCodes(l), 0, l.length, 1, ChainNames.of(t.chains), t.name), l).toBeNull();
+    }
   });
 
   it('takes every rule line of a kube-proxy table, and the table saves back the same', () => {
@@ -108,7 +122,7 @@ describe('fast path for -A lines', () => {
       if (m !== null) t.chains.set(m[1]!, { name: m[1]!, builtin: false, policy: 'ACCEPT', pkts: 0, bytes: 0, rules: [], index: undefined });
     }
     const names = ChainNames.of(t.chains);
-    for (const l of text.split('\n').filter((x) => x.startsWith('-A'))) expect(fastAppend(l, 0, l.length, 1, names, 'nat'), l).not.toBeNull();
+    for (const l of text.split('\n').filter((x) => x.startsWith('-A'))) expect(fastAppend(l, charCodes(l), 0, l.length, 1, names, 'nat'), l).not.toBeNull();
     const rs = XtablesRuleset.empty();
     rs.restore(text);
     expect(rs.save()).toBe(text);

@@ -12,23 +12,45 @@
  * fails and never decides a rule differently. A property test holds the two paths to the same
  * rules on random lines.
  *
+ * The line is read from the text's characters as a typed array (CharCodes), made once per restore.
  * Chain names are interned per table block (ChainNames): a name on a line is hashed and compared
  * where it stands, without a slice per look-up. Records that never change after load are shared
  * between the rules of a block: one `-j CHAIN` target per chain, one standard verdict each, and a
- * match (comment, tcp/udp ports, statistic) or DNAT target equal to the previous line's. Nothing
+ * match (comment, tcp/udp ports, statistic) or DNAT target equal to the previous line's (whose
+ * text is compared where both stand). Nothing
  * writes a rule's target or match data after it is built (a jump, a comment, ports, a random
  * statistic, a NAT range hold no state), so sharing them is invisible.
  */
 import { prefixMask } from '../../addr/ipv4.js';
 import type { Chain } from './evaluate.js';
 import type { MatchModule, OptionArg, RuleHeader, TargetModule } from './module.js';
-import { fastIPv4, fastRule, type Rule, type RuleMatch, type RuleTarget } from './rule.js';
+import { fastRule, type Rule, type RuleMatch, type RuleTarget } from './rule.js';
 import { comment } from './match/comment.js';
 import { tcp, type TcpData } from './match/tcp.js';
 import { udp } from './match/udp.js';
 import { statistic } from './match/statistic.js';
 import { DNAT } from './target/DNAT.js';
 import type { PortMatch } from './match/ports.js';
+
+/**
+ * A text's UTF-16 code units as a typed array: the fast path reads characters from it by index,
+ * without charCodeAt's test of the string's representation (flat, sliced, cons) at every call.
+ * A Latin-1 text (a kube-proxy table is ASCII) is copied natively, one byte per character; any
+ * other text (a comment in another script) takes two bytes per character.
+ */
+export type CharCodes = Uint8Array | Uint16Array;
+
+const NO_CODES: CharCodes = new Uint8Array(0);
+
+/** The characters of text as CharCodes (the exact code units either way). */
+export function charCodes(text: string): CharCodes {
+  if (!NOT_LATIN1.test(text)) return Buffer.from(text, 'latin1');
+  const codes = new Uint16Array(text.length);
+  for (let i = 0; i < text.length; i++) codes[i] = text.charCodeAt(i);
+  return codes;
+}
+
+const NOT_LATIN1 = /[^\u0000-\u00ff]/;
 
 /**
  * The chains of one table, by integer id (the order they were added), found by name from the
@@ -41,7 +63,7 @@ export class ChainNames {
   readonly chains: Chain[] = [];
   /** 1 for a built-in chain, by id (read without loading the chain). */
   private builtins = new Uint8Array(64);
-  /** Each name's hashChars, by id: a guess at the id is checked against it before the characters. */
+  /** Each name's hashCodes, by id: a guess at the id is checked against it before the characters. */
   private hashes = new Int32Array(64);
   /** Chain id's name is chars[nameStart[id], nameStart[id + 1]). */
   private nameStart = new Int32Array(65);
@@ -59,32 +81,38 @@ export class ChainNames {
 
   static of(chains: ReadonlyMap<string, Chain>): ChainNames {
     const n = new ChainNames();
-    for (const c of chains.values()) n.add(c, hashChars(c.name, 0, c.name.length));
+    for (const c of chains.values()) n.add(c);
     return n;
   }
 
-  /** The id of the chain named by text[from, to), or -1. */
-  find(text: string, from: number, to: number): number {
-    return this.findHashed(text, from, to, hashChars(text, from, to));
-  }
-
-  /** find, with the name's hash (hashChars) known. */
-  findHashed(text: string, from: number, to: number, h: number): number {
+  /** The id of the chain named name, or -1. */
+  find(name: string): number {
+    const h = hashName(name);
     const slots = this.slots;
     for (let s = h & this.mask; ; s = (s + 1) & this.mask) {
       const v = slots[2 * s + 1]!;
       if (v === 0) return -1;
-      if (slots[2 * s] === h && this.named(v - 1, text, from, to)) return v - 1;
+      if (slots[2 * s] === h && this.isName(v - 1, name)) return v - 1;
+    }
+  }
+
+  /** The id of the chain named by the characters C[from, to), whose hashCodes is h, or -1. */
+  findCodes(C: CharCodes, from: number, to: number, h: number): number {
+    const slots = this.slots;
+    for (let s = h & this.mask; ; s = (s + 1) & this.mask) {
+      const v = slots[2 * s + 1]!;
+      if (v === 0) return -1;
+      if (slots[2 * s] === h && this.named(v - 1, C, from, to)) return v - 1;
     }
   }
 
   /** The id of the chain a jump target names, or -1. */
   jumpTarget(tg: { chain: string }): number {
-    return this.jumpIds.get(tg as RuleTarget) ?? this.find(tg.chain, 0, tg.chain.length);
+    return this.jumpIds.get(tg as RuleTarget) ?? this.find(tg.chain);
   }
 
-  /** Adds a chain whose name (hashChars h) is not here yet; its id. */
-  add(c: Chain, h: number): number {
+  /** Adds a chain whose name (hashName h) is not here yet; its id. */
+  add(c: Chain, h: number = hashName(c.name)): number {
     const id = this.chains.length;
     const name = c.name;
     this.chains.push(c);
@@ -116,9 +144,9 @@ export class ChainNames {
     return id;
   }
 
-  /** Is text[from, to), whose hash is h, the name of chain id? */
-  is(id: number, text: string, from: number, to: number, h: number): boolean {
-    return this.hashes[id] === h && this.named(id, text, from, to);
+  /** Are the characters C[from, to), whose hashCodes is h, the name of chain id? */
+  is(id: number, C: CharCodes, from: number, to: number, h: number): boolean {
+    return this.hashes[id] === h && this.named(id, C, from, to);
   }
 
   builtin(id: number): boolean {
@@ -135,12 +163,20 @@ export class ChainNames {
     return j;
   }
 
-  /** Are text[from, to) the characters of chain id's name? */
-  private named(id: number, text: string, from: number, to: number): boolean {
+  /** Are C[from, to) the characters of chain id's name? */
+  private named(id: number, C: CharCodes, from: number, to: number): boolean {
     const at = this.nameStart[id]!;
     if (this.nameStart[id + 1]! - at !== to - from) return false;
     const chars = this.chars;
-    for (let k = from; k < to; k++) if (text.charCodeAt(k) !== chars[at + k - from]) return false;
+    for (let k = from; k < to; k++) if (C[k] !== chars[at + k - from]) return false;
+    return true;
+  }
+
+  private isName(id: number, name: string): boolean {
+    const at = this.nameStart[id]!;
+    if (this.nameStart[id + 1]! - at !== name.length) return false;
+    const chars = this.chars;
+    for (let k = 0; k < name.length; k++) if (name.charCodeAt(k) !== chars[at + k]) return false;
     return true;
   }
 
@@ -161,9 +197,16 @@ export class ChainNames {
 }
 
 /** FNV-1a over the characters, with a final mix so that the low bits index well. */
-export function hashChars(t: string, from: number, to: number): number {
+export function hashCodes(C: CharCodes, from: number, to: number): number {
   let h = FNV_BASIS;
-  for (let i = from; i < to; i++) h = Math.imul(h ^ t.charCodeAt(i), FNV_PRIME);
+  for (let i = from; i < to; i++) h = Math.imul(h ^ C[i]!, FNV_PRIME);
+  return mix(h);
+}
+
+/** hashCodes of a name's characters. */
+function hashName(name: string): number {
+  let h = FNV_BASIS;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), FNV_PRIME);
   return mix(h);
 }
 
@@ -184,7 +227,9 @@ const enum Cur { None, Comment, Tcp, Udp, Statistic }
 
 // The rule being built (module state: one line at a time, never re-entered; not closure
 // variables, which would live in a context allocated per line).
+/** The text being read, and its characters (charCodes). */
 let L = '';
+let C: CharCodes = NO_CODES;
 let cur = Cur.None;
 let proto = 0;
 /** The matches so far; copied into an array of the exact length at the end. */
@@ -202,15 +247,18 @@ let sHi = 65535;
 let dLo = 0;
 let dHi = 65535;
 
-// Records equal to the previous line's, shared (see the top of the file). Cleared by fastReset.
+// Records equal to the previous line's, shared (see the top of the file), with where their text
+// stands in C. Cleared by fastReset, and when a line comes from another text.
 let lastComment: RuleMatch | null = null;
-let lastCommentText = '';
+let lastCommentAt = 0;
+let lastCommentEnd = 0;
 let lastTcp: RuleMatch | null = null;
 let lastUdp: RuleMatch | null = null;
 let lastStatistic: RuleMatch | null = null;
 let lastProbability = -1;
 let lastDnat: RuleTarget | null = null;
-let lastDnatText = '';
+let lastDnatAt = 0;
+let lastDnatEnd = 0;
 let lastDnatProto = -1;
 
 const ACCEPT: RuleTarget = { kind: 'standard', verdict: 'ACCEPT' };
@@ -220,21 +268,20 @@ const RETURN: RuleTarget = { kind: 'standard', verdict: 'RETURN' };
 /** Forget the shared records (a table block starts or the load ended: no text kept alive). */
 export function fastReset(): void {
   L = '';
+  C = NO_CODES;
   lastComment = null;
-  lastCommentText = '';
   lastTcp = null;
   lastUdp = null;
   lastStatistic = null;
   lastProbability = -1;
   lastDnat = null;
-  lastDnatText = '';
   lastDnatProto = -1;
 }
 
 /** End of the token starting at i (the next space or N), or -1 when it holds a tab or quote. */
-function tokEnd(L: string, i: number, N: number): number {
+function tokEnd(C: CharCodes, i: number, N: number): number {
   while (i < N) {
-    const c = L.charCodeAt(i);
+    const c = C[i]!;
     if (c === 32) return i;
     if (c === 9 || c === 34 || c === 92) return -1;
     i++;
@@ -243,16 +290,16 @@ function tokEnd(L: string, i: number, N: number): number {
 }
 
 // What nameEnd, valueEnd and quotedEnd saw of the token they scanned.
-/** hashChars of the token (nameEnd). */
+/** hashCodes of the token (nameEnd). */
 let tokHash = 0;
 /** The characters' codes or-ed together: above 127 when one is not ASCII (valueEnd, quotedEnd). */
 let tokHigh = 0;
 
 /** tokEnd, also setting tokHash: a chain name (of `-A` or `-j`), hashed in the pass that finds its end. */
-function nameEnd(L: string, i: number, N: number): number {
+function nameEnd(C: CharCodes, i: number, N: number): number {
   let h = FNV_BASIS;
   while (i < N) {
-    const c = L.charCodeAt(i);
+    const c = C[i]!;
     if (c === 32) break;
     if (c === 9 || c === 34 || c === 92) return -1;
     h = Math.imul(h ^ c, FNV_PRIME);
@@ -263,10 +310,10 @@ function nameEnd(L: string, i: number, N: number): number {
 }
 
 /** tokEnd, also setting tokHigh (a value the caller may check for non-ASCII characters). */
-function valueEnd(L: string, i: number, N: number): number {
+function valueEnd(C: CharCodes, i: number, N: number): number {
   let high = 0;
   while (i < N) {
-    const c = L.charCodeAt(i);
+    const c = C[i]!;
     if (c === 32) break;
     if (c === 9 || c === 34 || c === 92) return -1;
     high |= c;
@@ -277,10 +324,10 @@ function valueEnd(L: string, i: number, N: number): number {
 }
 
 /** The closing quote of `"...` opened at i, without backslashes inside; -1 when none before N. Sets tokHigh. */
-function quotedEnd(L: string, i: number, N: number): number {
+function quotedEnd(C: CharCodes, i: number, N: number): number {
   let high = 0;
   for (let k = i + 1; k < N; k++) {
-    const c = L.charCodeAt(k);
+    const c = C[k]!;
     if (c === 34) {
       tokHigh = high;
       return k;
@@ -292,19 +339,49 @@ function quotedEnd(L: string, i: number, N: number): number {
 }
 
 /** Is the token [i, end) the word w? (A loop the compiler inlines: cheaper than startsWith's call.) */
-function eq(L: string, i: number, end: number, w: string): boolean {
+function eq(C: CharCodes, i: number, end: number, w: string): boolean {
   const n = w.length;
   if (end - i !== n) return false;
-  for (let k = 0; k < n; k++) if (L.charCodeAt(i + k) !== w.charCodeAt(k)) return false;
+  for (let k = 0; k < n; k++) if (C[i + k] !== w.charCodeAt(k)) return false;
   return true;
 }
 
+/** Are C[i, end) and C[j, jEnd) the same characters? */
+function same(C: CharCodes, i: number, end: number, j: number, jEnd: number): boolean {
+  if (end - i !== jEnd - j) return false;
+  for (let k = i; k < end; k++) if (C[k] !== C[j + k - i]) return false;
+  return true;
+}
+
+/** A dotted quad C[from, to) as rule.ts fastIPv4 reads one (1-3 digits, each part <= 255); null when not. */
+function dottedQuad(C: CharCodes, from: number, to: number): number | null {
+  let n = 0;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = from; i < to; i++) {
+    const c = C[i]!;
+    if (c === 46) {
+      if (digits === 0 || part > 255) return null;
+      n = n * 256 + part;
+      part = 0;
+      digits = 0;
+      dots++;
+    } else if (c >= 48 && c <= 57 && digits < 3) {
+      part = part * 10 + (c - 48);
+      digits++;
+    } else return null;
+  }
+  if (dots !== 3 || digits === 0 || part > 255) return null;
+  return (n * 256 + part) >>> 0;
+}
+
 /** Strict decimal of [i, end), at most 10 digits (options.ts parseDecimal); -1 when not. */
-function decimal(L: string, i: number, end: number, max: number): number {
+function decimal(C: CharCodes, i: number, end: number, max: number): number {
   if (end <= i || end - i > 10) return -1;
   let v = 0;
   for (let k = i; k < end; k++) {
-    const d = L.charCodeAt(k) - 48;
+    const d = C[k]! - 48;
     if (d < 0 || d > 9) return -1;
     v = v * 10 + d;
   }
@@ -312,12 +389,12 @@ function decimal(L: string, i: number, end: number, max: number): number {
 }
 
 /** A value token: not a flag (`-x`, `--x`), not a lone `!`, not quoted. */
-function plainValue(L: string, i: number, end: number): boolean {
+function plainValue(C: CharCodes, i: number, end: number): boolean {
   if (end <= i) return false;
-  const c = L.charCodeAt(i);
+  const c = C[i]!;
   if (c === 33 && end - i === 1) return false;
   if (c === 45 && end - i >= 2) {
-    const d = L.charCodeAt(i + 1);
+    const d = C[i + 1]!;
     if (d === 45 || (d >= 65 && d <= 90) || (d >= 97 && d <= 122)) return false;
   }
   return true;
@@ -327,24 +404,28 @@ function plainValue(L: string, i: number, end: number): boolean {
  * The rule of the `-A` line text[from, N), of one of the shapes above, appended to nothing yet
  * (the caller does); fastChain is its chain. Null: the general path must read the line.
  */
-export function fastAppend(text: string, from: number, N: number, lineNo: number, names: ChainNames, table: string): Rule | null {
-  const line = text;
-  L = text;
-  if (N - from < 4 || line.charCodeAt(from) !== 45 || line.charCodeAt(from + 1) !== 65 || line.charCodeAt(from + 2) !== 32) return null;
+export function fastAppend(text: string, codes: CharCodes, from: number, N: number, lineNo: number, names: ChainNames, table: string): Rule | null {
+  if (codes !== C) {
+    // Another text: the shared records' positions refer to the last one.
+    fastReset();
+    L = text;
+    C = codes;
+  }
+  if (N - from < 4 || C[from]! !== 45 || C[from + 1]! !== 65 || C[from + 2]! !== 32) return null;
   let i = from + 3;
-  let end = nameEnd(line, i, N);
+  let end = nameEnd(C, i, N);
   if (end <= i) return null;
-  const c0 = line.charCodeAt(i);
+  const c0 = C[i]!;
   if (c0 === 45 || c0 === 33) return null;
   // Runs of lines append to one chain, and iptables-save prints the chains' rules in the order it
   // declares the chains: try the last chain and the one added after it before a look-up.
   let id = names.last;
   const chains = names.chains;
   const h = tokHash;
-  if (id < 0 || !names.is(id, line, i, end, h)) {
-    if (id >= 0 && id + 1 < chains.length && names.is(id + 1, line, i, end, h)) id++;
+  if (id < 0 || !names.is(id, C, i, end, h)) {
+    if (id >= 0 && id + 1 < chains.length && names.is(id + 1, C, i, end, h)) id++;
     else {
-      id = names.findHashed(line, i, end, h);
+      id = names.findCodes(C, i, end, h);
       if (id < 0) return null;
     }
   }
@@ -361,11 +442,11 @@ export function fastAppend(text: string, from: number, N: number, lineNo: number
   while (end < N) {
     // One space between tokens; the next token starts at end + 1.
     i = end + 1;
-    if (i >= N || line.charCodeAt(i) === 32) return null;
-    end = tokEnd(line, i, N);
+    if (i >= N || C[i]! === 32) return null;
+    end = tokEnd(C, i, N);
     if (end < 0) return null;
     if (target !== null) return null;
-    if (line.charCodeAt(i) !== 45 || end - i < 2) return null;
+    if (C[i]! !== 45 || end - i < 2) return null;
     const flagAt = i;
     const flagEnd = end;
     // Value token (every option the fast path knows takes exactly one).
@@ -373,17 +454,17 @@ export function fastAppend(text: string, from: number, N: number, lineNo: number
     if (vi >= N) return null;
     let ve: number;
     let quoted = false;
-    if (line.charCodeAt(vi) === 34) {
+    if (C[vi]! === 34) {
       // "..." without backslashes, followed by a space or the end.
-      const close = quotedEnd(line, vi, N);
+      const close = quotedEnd(C, vi, N);
       if (close < 0) return null;
       ve = close + 1;
-      if (ve < N && line.charCodeAt(ve) !== 32) return null;
+      if (ve < N && C[ve]! !== 32) return null;
       quoted = true;
     } else {
       // Only a -j value is looked up by its hash.
-      ve = flagEnd - flagAt === 2 && line.charCodeAt(flagAt + 1) === 106 ? nameEnd(line, vi, N) : valueEnd(line, vi, N);
-      if (ve < 0 || !plainValue(line, vi, ve)) return null;
+      ve = flagEnd - flagAt === 2 && C[flagAt + 1]! === 106 ? nameEnd(C, vi, N) : valueEnd(C, vi, N);
+      if (ve < 0 || !plainValue(C, vi, ve)) return null;
     }
     end = ve;
     if (flagEnd - flagAt === 2) {
@@ -391,19 +472,19 @@ export function fastAppend(text: string, from: number, N: number, lineNo: number
       if (!finishMatch()) return null;
       cur = Cur.None;
       if (quoted) return null;
-      switch (line.charCodeAt(flagAt + 1)) {
+      switch (C[flagAt + 1]!) {
         case 115: // -s
         case 100: { // -d
-          const bit = line.charCodeAt(flagAt + 1) === 115 ? 1 : 2;
+          const bit = C[flagAt + 1]! === 115 ? 1 : 2;
           if ((seen & bit) !== 0) return null;
           seen |= bit;
           let slash = -1;
-          for (let k = vi; k < ve; k++) if (line.charCodeAt(k) === 47) { slash = k; break; }
-          const ip = fastIPv4(line, vi, slash < 0 ? ve : slash);
+          for (let k = vi; k < ve; k++) if (C[k]! === 47) { slash = k; break; }
+          const ip = dottedQuad(C, vi, slash < 0 ? ve : slash);
           if (ip === null) return null;
           let mask = 0xffffffff;
           if (slash >= 0) {
-            const len = decimal(line, slash + 1, ve, 32);
+            const len = decimal(C, slash + 1, ve, 32);
             if (len < 0) return null;
             mask = prefixMask(len);
           }
@@ -419,16 +500,16 @@ export function fastAppend(text: string, from: number, N: number, lineNo: number
         case 112: { // -p
           if ((seen & 16) !== 0) return null;
           seen |= 16;
-          if (eq(line, vi, ve, 'tcp')) proto = 6;
-          else if (eq(line, vi, ve, 'udp')) proto = 17;
+          if (eq(C, vi, ve, 'tcp')) proto = 6;
+          else if (eq(C, vi, ve, 'udp')) proto = 17;
           else return null;
           break;
         }
         case 109: { // -m
-          if (eq(line, vi, ve, 'comment')) { cur = Cur.Comment; commentAt = -1; }
-          else if (eq(line, vi, ve, 'tcp')) { cur = Cur.Tcp; portSeen = 0; }
-          else if (eq(line, vi, ve, 'udp')) { cur = Cur.Udp; portSeen = 0; }
-          else if (eq(line, vi, ve, 'statistic')) { cur = Cur.Statistic; mode = -1; probAt = -1; }
+          if (eq(C, vi, ve, 'comment')) { cur = Cur.Comment; commentAt = -1; }
+          else if (eq(C, vi, ve, 'tcp')) { cur = Cur.Tcp; portSeen = 0; }
+          else if (eq(C, vi, ve, 'udp')) { cur = Cur.Udp; portSeen = 0; }
+          else if (eq(C, vi, ve, 'statistic')) { cur = Cur.Statistic; mode = -1; probAt = -1; }
           else return null;
           break;
         }
@@ -437,24 +518,24 @@ export function fastAppend(text: string, from: number, N: number, lineNo: number
           seen |= 64;
           // Runs of rules jump to one chain (a kube-proxy table's KUBE-MARK-MASQ): the last one first.
           let to = names.lastJump;
-          if (to < 0 || !names.is(to, line, vi, ve, tokHash)) to = names.findHashed(line, vi, ve, tokHash);
+          if (to < 0 || !names.is(to, C, vi, ve, tokHash)) to = names.findCodes(C, vi, ve, tokHash);
           if (to >= 0) {
             if (names.builtin(to)) return null; // "cannot jump to built-in chain": the general path says so
             names.lastJump = to;
             target = names.jump(to);
-          } else if (eq(line, vi, ve, 'ACCEPT')) target = ACCEPT;
-          else if (eq(line, vi, ve, 'DROP')) target = DROP;
-          else if (eq(line, vi, ve, 'RETURN')) target = RETURN;
-          else if (eq(line, vi, ve, 'DNAT')) {
+          } else if (eq(C, vi, ve, 'ACCEPT')) target = ACCEPT;
+          else if (eq(C, vi, ve, 'DROP')) target = DROP;
+          else if (eq(C, vi, ve, 'RETURN')) target = RETURN;
+          else if (eq(C, vi, ve, 'DNAT')) {
             // Only `-j DNAT --to-destination X` at the end of the line.
             if (end >= N) return null;
             const fi = end + 1;
-            const fe = tokEnd(line, fi, N);
-            if (fe < 0 || !eq(line, fi, fe, '--to-destination') || fe >= N) return null;
+            const fe = tokEnd(C, fi, N);
+            if (fe < 0 || !eq(C, fi, fe, '--to-destination') || fe >= N) return null;
             const xi = fe + 1;
-            const xe = tokEnd(line, xi, N);
-            if (xe !== N || !plainValue(line, xi, xe)) return null;
-            target = dnat(line, xi, xe, fi - from + 1, lineNo, table, chain.name);
+            const xe = tokEnd(C, xi, N);
+            if (xe !== N || !plainValue(C, xi, xe)) return null;
+            target = dnat(xi, xe, fi - from + 1, lineNo, table, chain.name);
             if (target === null) return null;
             end = xe;
           } else return null;
@@ -468,7 +549,7 @@ export function fastAppend(text: string, from: number, N: number, lineNo: number
     // A module option of the current match module.
     switch (cur) {
       case Cur.Comment: {
-        if (commentAt >= 0 || !eq(line, flagAt, flagEnd, '--comment')) return null;
+        if (commentAt >= 0 || !eq(C, flagAt, flagEnd, '--comment')) return null;
         commentAt = quoted ? vi + 1 : vi;
         commentEnd = quoted ? ve - 1 : ve;
         // XT_MAX_COMMENT_LEN in bytes: ASCII only here, so characters are bytes.
@@ -477,9 +558,9 @@ export function fastAppend(text: string, from: number, N: number, lineNo: number
       }
       case Cur.Tcp: case Cur.Udp: {
         if (quoted) return null;
-        const bit = eq(line, flagAt, flagEnd, '--dport') ? 1 : eq(line, flagAt, flagEnd, '--sport') ? 2 : 0;
+        const bit = eq(C, flagAt, flagEnd, '--dport') ? 1 : eq(C, flagAt, flagEnd, '--sport') ? 2 : 0;
         if (bit === 0 || (portSeen & bit) !== 0) return null;
-        const p = decimal(line, vi, ve, 65535);
+        const p = decimal(C, vi, ve, 65535);
         if (p < 0) return null;
         if (portSeen === 0) {
           sLo = 0; sHi = 65535; dLo = 0; dHi = 65535;
@@ -490,10 +571,10 @@ export function fastAppend(text: string, from: number, N: number, lineNo: number
       }
       case Cur.Statistic:
         if (quoted) return null;
-        if (eq(line, flagAt, flagEnd, '--mode')) {
-          if (mode !== -1 || !eq(line, vi, ve, 'random')) return null;
+        if (eq(C, flagAt, flagEnd, '--mode')) {
+          if (mode !== -1 || !eq(C, vi, ve, 'random')) return null;
           mode = 1;
-        } else if (eq(line, flagAt, flagEnd, '--probability')) {
+        } else if (eq(C, flagAt, flagEnd, '--probability')) {
           if (probAt !== -1) return null;
           probAt = vi;
           probEnd = ve;
@@ -512,14 +593,15 @@ export function fastAppend(text: string, from: number, N: number, lineNo: number
 }
 
 /** `-j DNAT --to-destination text[xi, xe)`: the module's own parse, or the previous line's equal target. */
-function dnat(line: string, xi: number, xe: number, col: number, lineNo: number, table: string, chain: string): RuleTarget | null {
-  if (lastDnat !== null && lastDnatProto === proto && eq(line, xi, xe, lastDnatText)) return lastDnat;
-  const value = line.slice(xi, xe);
+function dnat(xi: number, xe: number, col: number, lineNo: number, table: string, chain: string): RuleTarget | null {
+  if (lastDnat !== null && lastDnatProto === proto && same(C, xi, xe, lastDnatAt, lastDnatEnd)) return lastDnat;
+  const value = L.slice(xi, xe);
   const o: OptionArg = { flag: '--to-destination', negated: false, values: [value], line: lineNo, col };
   const data = parseOr(DNAT, [o], header(table, chain, proto));
   if (data === undefined) return null;
   lastDnat = { kind: 'module', module: DNAT, data };
-  lastDnatText = value;
+  lastDnatAt = xi;
+  lastDnatEnd = xe;
   lastDnatProto = proto;
   return lastDnat;
 }
@@ -536,9 +618,10 @@ function finishMatch(): boolean {
         M[nM++] = { module: comment as MatchModule<unknown>, data: { comment: '' } };
         return true;
       }
-      if (lastComment === null || !eq(L, at, end, lastCommentText)) {
-        lastCommentText = L.slice(at, end);
-        lastComment = { module: comment as MatchModule<unknown>, data: { comment: lastCommentText } };
+      if (lastComment === null || !same(C, at, end, lastCommentAt, lastCommentEnd)) {
+        lastComment = { module: comment as MatchModule<unknown>, data: { comment: L.slice(at, end) } };
+        lastCommentAt = at;
+        lastCommentEnd = end;
       }
       M[nM++] = lastComment;
       return true;
@@ -576,7 +659,7 @@ function finishMatch(): boolean {
       // stores it, lround(P * 2^31).
       let dot = -1;
       for (let k = probAt; k < probEnd; k++) {
-        const c = L.charCodeAt(k);
+        const c = C[k]!;
         if (c === 46 && dot < 0 && k > probAt) dot = k;
         else if (c < 48 || c > 57) return false;
       }

@@ -10,7 +10,7 @@ import { LineSyntaxError, parseCommandLine } from './syntax.js';
 import { buildRule, RuleError, ruleNeedsConntrack, saveRule, saveRuleOptions, type BuildEnv, type Rule, type RuleTarget } from './rule.js';
 import type { OptionArg, TargetModule } from './module.js';
 import { walk, type Chain, type Policy } from './evaluate.js';
-import { ChainNames, fastAppend, fastChain, fastReset, hashChars } from './fastpath.js';
+import { ChainNames, charCodes, fastAppend, fastChain, fastReset, hashCodes, type CharCodes } from './fastpath.js';
 
 export type { Chain, Policy } from './evaluate.js';
 export { saveRule } from './rule.js';
@@ -182,6 +182,7 @@ export class XtablesRuleset {
     const fail = (line: number, col: number, expected: string, message: string): never => {
       throw new XtablesSyntaxError(file, line, col, expected, message);
     };
+    const codes = charCodes(text);
     let pos = 0;
     let lineNo = 0;
     const n = text.length;
@@ -195,14 +196,14 @@ export class XtablesRuleset {
       // The common `-A` shapes of a bulk load, read where they stand (fastpath.ts); null: the general path.
       const first = start < end ? text.charCodeAt(start) : -1;
       if (first === 45 && cur !== null) {
-        const fr = fastAppend(text, start, end, lineNo, names!, cur.name);
+        const fr = fastAppend(text, codes, start, end, lineNo, names!, cur.name);
         if (fr !== null) {
           appendRule(fastChain!, fr);
           origins.add(fr, lineNo);
           rules++;
           continue;
         }
-      } else if (first === 58 && cur !== null && declareUserChain(cur, names!, text, start, end)) continue;
+      } else if (first === 58 && cur !== null && declareUserChain(cur, names!, text, codes, start, end)) continue;
       const line = text.slice(start, end);
       let k = 0;
       while (k < line.length && (line.charCodeAt(k) === 32 || line.charCodeAt(k) === 9)) k++;
@@ -255,7 +256,7 @@ export class XtablesRuleset {
       if (env === null || env.tableRef !== t) env = restoreEnv(t, opts, warnings, file);
       rules += this.apply(t, cmd!, body, lineNo, opts, fail, env, origins, pk, by);
       // Keep the block's chain ids in step with its chains.
-      if (cmd!.command === '-N') names!.add(t.chains.get(cmd!.chain!)!, hashChars(cmd!.chain!, 0, cmd!.chain!.length));
+      if (cmd!.command === '-N') names!.add(t.chains.get(cmd!.chain!)!);
       else if (cmd!.command === '-X') names = ChainNames.of(t.chains);
     }
     if (cur !== null) fail(lineNo + 1, 1, 'COMMIT', `COMMIT expected at line ${lineNo + 1} (table ${cur.name} opened at line ${curLine})`);
@@ -296,7 +297,7 @@ export class XtablesRuleset {
     } else {
       const c = newChain(name, false);
       t.chains.set(name, c);
-      names.add(c, hashChars(name, 0, name.length));
+      names.add(c);
     }
   }
 
@@ -496,7 +497,7 @@ export class XtablesRuleset {
         }
       }
     };
-    for (let h = 0; h < builtins.length; h++) visit(names.find(builtins[h]!, 0, builtins[h]!.length), 1 << h);
+    for (let h = 0; h < builtins.length; h++) visit(names.find(builtins[h]!), 1 << h);
     // Loops among chains no built-in chain reaches are refused too (the kernel checks every chain).
     for (let i = 0; i < n; i++) if (hooks[i] === 0) visit(i, NO_HOOK);
     t.conntrackUsers = conntrackUsers;
@@ -614,24 +615,24 @@ function appendRule(c: Chain, r: Rule): void {
  * anything else (a built-in chain, another policy or counters, a name declareChain would refuse,
  * tabs or other characters): declareChain decides.
  */
-function declareUserChain(t: XtTable, names: ChainNames, text: string, start: number, end: number): boolean {
+function declareUserChain(t: XtTable, names: ChainNames, text: string, codes: CharCodes, start: number, end: number): boolean {
   const ns = start + 1;
   let ne = ns;
   while (ne < end) {
-    const c = text.charCodeAt(ne);
+    const c = codes[ne]!;
     if (c === 32) break;
     if (c < 33 || c > 126) return false;
     ne++;
   }
   const len = ne - ns;
   if (len === 0 || len > 28 || end - ne !== 8 || !text.startsWith(' - [0:0]', ne)) return false;
-  const c0 = text.charCodeAt(ns);
+  const c0 = codes[ns]!;
   if (c0 === 45 || c0 === 33) return false;
   if (len <= 6 && (sameWord(text, ns, ne, 'ACCEPT') || sameWord(text, ns, ne, 'DROP') || sameWord(text, ns, ne, 'RETURN'))) return false;
   const builtins = BUILTIN_CHAINS[t.name];
   for (let i = 0; i < builtins.length; i++) if (sameWord(text, ns, ne, builtins[i]!)) return false;
-  const h = hashChars(text, ns, ne);
-  const id = names.findHashed(text, ns, ne, h);
+  const h = hashCodes(codes, ns, ne);
+  const id = names.findCodes(codes, ns, ne, h);
   if (id >= 0) {
     const c = names.chains[id]!;
     c.rules = [];
