@@ -47,6 +47,8 @@ const FRAGMENTS = [
   '-m addrtype --dst-type LOCAL', '-m mark --mark 0x4000',
   '-j KUBE-SVC-ABC', '-j KUBE-SEP-XYZ', '-j KUBE-MARK-MASQ', '-j RETURN', '-j ACCEPT', '-j DROP', '-j PREROUTING', '-j NOPE',
   '-j DNAT --to-destination 10.244.0.2:8080', '-j DNAT --to-destination 10.244.0.2', '-j DNAT', '-j DNAT --to-destination bad:x',
+  '-j DNAT --to-destination 10.244.0.2:80-90', '-j DNAT --to-destination 10.244.0.2-10.244.0.9', '-j DNAT --to-destination :8080',
+  '-j DNAT --to-destination 10.244.0.256:80', '-j DNAT --to-destination 10.244.0.2:65536', '-j DNAT --to-destination 10.244.0.2:',
   '-j MARK --set-xmark 0x4000/0x4000', '-g KUBE-SVC-ABC', '-j', '!', '-x', '"q"', 'word',
 ];
 
@@ -93,6 +95,25 @@ describe('fast path for -A lines', () => {
       expect(want, l).not.toBeNull();
       expect(got).toEqual(want!.rule);
     }), { numRuns: 5000 });
+  });
+
+  it('reads a DNAT destination as the module does, for every protocol', () => {
+    const values = ['10.244.0.2:8080', '10.244.0.2', '10.244.0.2:0', '10.244.0.2:65535', '10.244.0.2:65536', '10.244.0.2:',
+      '10.244.0.2:80-90', '10.244.0.2-10.244.0.9', '10.244.0.2-10.244.0.9:80', ':8080', '10.244.0.256:80', '10.244.0:80', 'x:80', '1.2.3.4:8o'];
+    let accepted = 0;
+    for (const p of ['', '-p tcp ', '-p udp ', '-p icmp ', '-p tcp -m tcp --dport 80 ']) {
+      for (const v of values) {
+        const l = `-A PREROUTING ${p}-j DNAT --to-destination ${v}`;
+        const t = XtTable.fresh('nat'); // no chain named DNAT
+        const want = general(t, l);
+        const got = fastAppend(l, charCodes(l), 0, l.length, 1, ChainNames.of(t.chains), t.name);
+        if (got === null) continue;
+        accepted++;
+        expect(want, l).not.toBeNull();
+        expect(got, l).toEqual(want!.rule);
+      }
+    }
+    expect(accepted).toBeGreaterThanOrEqual(12);
   });
 
   it('reads characters beyond Latin-1 as themselves, not as their low byte', () => {

@@ -30,6 +30,8 @@ import { tcp, type TcpData } from './match/tcp.js';
 import { udp } from './match/udp.js';
 import { statistic } from './match/statistic.js';
 import { DNAT } from './target/DNAT.js';
+import { emptyRange } from './target/nat-range.js';
+import type { NatRange } from './context.js';
 import type { PortMatch } from './match/ports.js';
 
 /**
@@ -592,18 +594,43 @@ export function fastAppend(text: string, codes: CharCodes, from: number, N: numb
   return fastRule(src, srcMask, dst, dstMask, proto, matches, target ?? { kind: 'none' });
 }
 
-/** `-j DNAT --to-destination text[xi, xe)`: the module's own parse, or the previous line's equal target. */
+/**
+ * `-j DNAT --to-destination text[xi, xe)`: the previous line's equal target, the range read in
+ * place when it is kube-proxy's `IP:PORT` (or a bare `IP`), else the module's own parse.
+ */
 function dnat(xi: number, xe: number, col: number, lineNo: number, table: string, chain: string): RuleTarget | null {
   if (lastDnat !== null && lastDnatProto === proto && same(C, xi, xe, lastDnatAt, lastDnatEnd)) return lastDnat;
-  const value = L.slice(xi, xe);
-  const o: OptionArg = { flag: '--to-destination', negated: false, values: [value], line: lineNo, col };
-  const data = parseOr(DNAT, [o], header(table, chain, proto));
+  const data = oneDestination(xi, xe) ?? parseOr(DNAT, [
+    { flag: '--to-destination', negated: false, values: [L.slice(xi, xe)], line: lineNo, col },
+  ], header(table, chain, proto));
   if (data === undefined) return null;
   lastDnat = { kind: 'module', module: DNAT, data };
   lastDnatAt = xi;
   lastDnatEnd = xe;
   lastDnatProto = proto;
   return lastDnat;
+}
+
+/**
+ * The NatRange DNAT's parse (nat-range.ts parseAddrRange) makes of `IP` or, with -p tcp or udp,
+ * `IP:PORT`: one address and one port; null for anything else (ranges, other protocols, errors),
+ * which the module reads.
+ */
+function oneDestination(xi: number, xe: number): NatRange | null {
+  let colon = -1;
+  for (let k = xi; k < xe; k++) if (C[k] === 58) { colon = k; break; }
+  const ip = dottedQuad(C, xi, colon < 0 ? xe : colon);
+  if (ip === null) return null;
+  const r = emptyRange();
+  r.minIp = ip;
+  r.maxIp = ip;
+  if (colon >= 0) {
+    const port = proto === 6 || proto === 17 ? decimal(C, colon + 1, xe, 65535) : -1;
+    if (port < 0) return null;
+    r.minPort = port;
+    r.maxPort = port;
+  }
+  return r;
 }
 
 /** Adds the current match module's rule match; false when the general path must decide. */
