@@ -65,8 +65,6 @@ export class ChainNames {
   readonly chains: Chain[] = [];
   /** 1 for a built-in chain, by id (read without loading the chain). */
   private builtins = new Uint8Array(64);
-  /** Each name's hashCodes, by id: a guess at the id is checked against it before the characters. */
-  private hashes = new Int32Array(64);
   /** Chain id's name is chars[nameStart[id], nameStart[id + 1]). */
   private nameStart = new Int32Array(65);
   private chars = new Uint16Array(1024);
@@ -99,12 +97,12 @@ export class ChainNames {
   }
 
   /** The id of the chain named by the characters C[from, to), whose hashCodes is h, or -1. */
-  findCodes(C: CharCodes, from: number, to: number, h: number): number {
+  findCodes(C: CharCodes, from: number, to: number, h: number = hashCodes(C, from, to)): number {
     const slots = this.slots;
     for (let s = h & this.mask; ; s = (s + 1) & this.mask) {
       const v = slots[2 * s + 1]!;
       if (v === 0) return -1;
-      if (slots[2 * s] === h && this.named(v - 1, C, from, to)) return v - 1;
+      if (slots[2 * s] === h && this.is(v - 1, C, from, to)) return v - 1;
     }
   }
 
@@ -123,9 +121,6 @@ export class ChainNames {
       const b = new Uint8Array(id * 2);
       b.set(this.builtins);
       this.builtins = b;
-      const hs = new Int32Array(id * 2);
-      hs.set(this.hashes);
-      this.hashes = hs;
       const ns = new Int32Array(id * 2 + 1);
       ns.set(this.nameStart);
       this.nameStart = ns;
@@ -140,15 +135,21 @@ export class ChainNames {
     for (let k = 0; k < name.length; k++) chars[at + k] = name.charCodeAt(k);
     this.nameStart[id + 1] = at + name.length;
     this.builtins[id] = c.builtin ? 1 : 0;
-    this.hashes[id] = h;
     if (2 * (id + 1) > this.mask) this.grow();
     this.put(h, id);
     return id;
   }
 
-  /** Are the characters C[from, to), whose hashCodes is h, the name of chain id? */
-  is(id: number, C: CharCodes, from: number, to: number, h: number): boolean {
-    return this.hashes[id] === h && this.named(id, C, from, to);
+  /**
+   * Are the characters C[from, to) the name of chain id? Compared directly, without a hash: a
+   * guess (the chain of the line before, or the next one declared) is right for most lines.
+   */
+  is(id: number, C: CharCodes, from: number, to: number): boolean {
+    const at = this.nameStart[id]!;
+    if (this.nameStart[id + 1]! - at !== to - from) return false;
+    const chars = this.chars;
+    for (let k = from; k < to; k++) if (C[k] !== chars[at + k - from]) return false;
+    return true;
   }
 
   builtin(id: number): boolean {
@@ -163,15 +164,6 @@ export class ChainNames {
       this.jumpIds.set(j, id);
     }
     return j;
-  }
-
-  /** Are C[from, to) the characters of chain id's name? */
-  private named(id: number, C: CharCodes, from: number, to: number): boolean {
-    const at = this.nameStart[id]!;
-    if (this.nameStart[id + 1]! - at !== to - from) return false;
-    const chars = this.chars;
-    for (let k = from; k < to; k++) if (C[k] !== chars[at + k - from]) return false;
-    return true;
   }
 
   private isName(id: number, name: string): boolean {
@@ -291,25 +283,9 @@ function tokEnd(C: CharCodes, i: number, N: number): number {
   return i;
 }
 
-// What nameEnd, valueEnd and quotedEnd saw of the token they scanned.
-/** hashCodes of the token (nameEnd). */
-let tokHash = 0;
+// What valueEnd and quotedEnd saw of the token they scanned.
 /** The characters' codes or-ed together: above 127 when one is not ASCII (valueEnd, quotedEnd). */
 let tokHigh = 0;
-
-/** tokEnd, also setting tokHash: a chain name (of `-A` or `-j`), hashed in the pass that finds its end. */
-function nameEnd(C: CharCodes, i: number, N: number): number {
-  let h = FNV_BASIS;
-  while (i < N) {
-    const c = C[i]!;
-    if (c === 32) break;
-    if (c === 9 || c === 34 || c === 92) return -1;
-    h = Math.imul(h ^ c, FNV_PRIME);
-    i++;
-  }
-  tokHash = mix(h);
-  return i;
-}
 
 /** tokEnd, also setting tokHigh (a value the caller may check for non-ASCII characters). */
 function valueEnd(C: CharCodes, i: number, N: number): number {
@@ -413,21 +389,20 @@ export function fastAppend(text: string, codes: CharCodes, from: number, N: numb
     L = text;
     C = codes;
   }
-  if (N - from < 4 || C[from]! !== 45 || C[from + 1]! !== 65 || C[from + 2]! !== 32) return null;
+  if (N - from < 4 || codes[from]! !== 45 || codes[from + 1]! !== 65 || codes[from + 2]! !== 32) return null;
   let i = from + 3;
-  let end = nameEnd(C, i, N);
+  let end = tokEnd(codes, i, N);
   if (end <= i) return null;
-  const c0 = C[i]!;
+  const c0 = codes[i]!;
   if (c0 === 45 || c0 === 33) return null;
   // Runs of lines append to one chain, and iptables-save prints the chains' rules in the order it
   // declares the chains: try the last chain and the one added after it before a look-up.
   let id = names.last;
   const chains = names.chains;
-  const h = tokHash;
-  if (id < 0 || !names.is(id, C, i, end, h)) {
-    if (id >= 0 && id + 1 < chains.length && names.is(id + 1, C, i, end, h)) id++;
+  if (id < 0 || !names.is(id, codes, i, end)) {
+    if (id >= 0 && id + 1 < chains.length && names.is(id + 1, codes, i, end)) id++;
     else {
-      id = names.findCodes(C, i, end, h);
+      id = names.findCodes(codes, i, end);
       if (id < 0) return null;
     }
   }
@@ -444,11 +419,11 @@ export function fastAppend(text: string, codes: CharCodes, from: number, N: numb
   while (end < N) {
     // One space between tokens; the next token starts at end + 1.
     i = end + 1;
-    if (i >= N || C[i]! === 32) return null;
-    end = tokEnd(C, i, N);
+    if (i >= N || codes[i]! === 32) return null;
+    end = tokEnd(codes, i, N);
     if (end < 0) return null;
     if (target !== null) return null;
-    if (C[i]! !== 45 || end - i < 2) return null;
+    if (codes[i]! !== 45 || end - i < 2) return null;
     const flagAt = i;
     const flagEnd = end;
     // Value token (every option the fast path knows takes exactly one).
@@ -456,17 +431,16 @@ export function fastAppend(text: string, codes: CharCodes, from: number, N: numb
     if (vi >= N) return null;
     let ve: number;
     let quoted = false;
-    if (C[vi]! === 34) {
+    if (codes[vi]! === 34) {
       // "..." without backslashes, followed by a space or the end.
-      const close = quotedEnd(C, vi, N);
+      const close = quotedEnd(codes, vi, N);
       if (close < 0) return null;
       ve = close + 1;
-      if (ve < N && C[ve]! !== 32) return null;
+      if (ve < N && codes[ve]! !== 32) return null;
       quoted = true;
     } else {
-      // Only a -j value is looked up by its hash.
-      ve = flagEnd - flagAt === 2 && C[flagAt + 1]! === 106 ? nameEnd(C, vi, N) : valueEnd(C, vi, N);
-      if (ve < 0 || !plainValue(C, vi, ve)) return null;
+      ve = valueEnd(codes, vi, N);
+      if (ve < 0 || !plainValue(codes, vi, ve)) return null;
     }
     end = ve;
     if (flagEnd - flagAt === 2) {
@@ -474,19 +448,19 @@ export function fastAppend(text: string, codes: CharCodes, from: number, N: numb
       if (!finishMatch()) return null;
       cur = Cur.None;
       if (quoted) return null;
-      switch (C[flagAt + 1]!) {
+      switch (codes[flagAt + 1]!) {
         case 115: // -s
         case 100: { // -d
-          const bit = C[flagAt + 1]! === 115 ? 1 : 2;
+          const bit = codes[flagAt + 1]! === 115 ? 1 : 2;
           if ((seen & bit) !== 0) return null;
           seen |= bit;
           let slash = -1;
-          for (let k = vi; k < ve; k++) if (C[k]! === 47) { slash = k; break; }
-          const ip = dottedQuad(C, vi, slash < 0 ? ve : slash);
+          for (let k = vi; k < ve; k++) if (codes[k]! === 47) { slash = k; break; }
+          const ip = dottedQuad(codes, vi, slash < 0 ? ve : slash);
           if (ip === null) return null;
           let mask = 0xffffffff;
           if (slash >= 0) {
-            const len = decimal(C, slash + 1, ve, 32);
+            const len = decimal(codes, slash + 1, ve, 32);
             if (len < 0) return null;
             mask = prefixMask(len);
           }
@@ -502,16 +476,16 @@ export function fastAppend(text: string, codes: CharCodes, from: number, N: numb
         case 112: { // -p
           if ((seen & 16) !== 0) return null;
           seen |= 16;
-          if (eq(C, vi, ve, 'tcp')) proto = 6;
-          else if (eq(C, vi, ve, 'udp')) proto = 17;
+          if (eq(codes, vi, ve, 'tcp')) proto = 6;
+          else if (eq(codes, vi, ve, 'udp')) proto = 17;
           else return null;
           break;
         }
         case 109: { // -m
-          if (eq(C, vi, ve, 'comment')) { cur = Cur.Comment; commentAt = -1; }
-          else if (eq(C, vi, ve, 'tcp')) { cur = Cur.Tcp; portSeen = 0; }
-          else if (eq(C, vi, ve, 'udp')) { cur = Cur.Udp; portSeen = 0; }
-          else if (eq(C, vi, ve, 'statistic')) { cur = Cur.Statistic; mode = -1; probAt = -1; }
+          if (eq(codes, vi, ve, 'comment')) { cur = Cur.Comment; commentAt = -1; }
+          else if (eq(codes, vi, ve, 'tcp')) { cur = Cur.Tcp; portSeen = 0; }
+          else if (eq(codes, vi, ve, 'udp')) { cur = Cur.Udp; portSeen = 0; }
+          else if (eq(codes, vi, ve, 'statistic')) { cur = Cur.Statistic; mode = -1; probAt = -1; }
           else return null;
           break;
         }
@@ -520,23 +494,23 @@ export function fastAppend(text: string, codes: CharCodes, from: number, N: numb
           seen |= 64;
           // Runs of rules jump to one chain (a kube-proxy table's KUBE-MARK-MASQ): the last one first.
           let to = names.lastJump;
-          if (to < 0 || !names.is(to, C, vi, ve, tokHash)) to = names.findCodes(C, vi, ve, tokHash);
+          if (to < 0 || !names.is(to, codes, vi, ve)) to = names.findCodes(codes, vi, ve);
           if (to >= 0) {
             if (names.builtin(to)) return null; // "cannot jump to built-in chain": the general path says so
             names.lastJump = to;
             target = names.jump(to);
-          } else if (eq(C, vi, ve, 'ACCEPT')) target = ACCEPT;
-          else if (eq(C, vi, ve, 'DROP')) target = DROP;
-          else if (eq(C, vi, ve, 'RETURN')) target = RETURN;
-          else if (eq(C, vi, ve, 'DNAT')) {
+          } else if (eq(codes, vi, ve, 'ACCEPT')) target = ACCEPT;
+          else if (eq(codes, vi, ve, 'DROP')) target = DROP;
+          else if (eq(codes, vi, ve, 'RETURN')) target = RETURN;
+          else if (eq(codes, vi, ve, 'DNAT')) {
             // Only `-j DNAT --to-destination X` at the end of the line.
             if (end >= N) return null;
             const fi = end + 1;
-            const fe = tokEnd(C, fi, N);
-            if (fe < 0 || !eq(C, fi, fe, '--to-destination') || fe >= N) return null;
+            const fe = tokEnd(codes, fi, N);
+            if (fe < 0 || !eq(codes, fi, fe, '--to-destination') || fe >= N) return null;
             const xi = fe + 1;
-            const xe = tokEnd(C, xi, N);
-            if (xe !== N || !plainValue(C, xi, xe)) return null;
+            const xe = tokEnd(codes, xi, N);
+            if (xe !== N || !plainValue(codes, xi, xe)) return null;
             target = dnat(xi, xe, fi - from + 1, lineNo, table, chain.name);
             if (target === null) return null;
             end = xe;
@@ -551,7 +525,7 @@ export function fastAppend(text: string, codes: CharCodes, from: number, N: numb
     // A module option of the current match module.
     switch (cur) {
       case Cur.Comment: {
-        if (commentAt >= 0 || !eq(C, flagAt, flagEnd, '--comment')) return null;
+        if (commentAt >= 0 || !eq(codes, flagAt, flagEnd, '--comment')) return null;
         commentAt = quoted ? vi + 1 : vi;
         commentEnd = quoted ? ve - 1 : ve;
         // XT_MAX_COMMENT_LEN in bytes: ASCII only here, so characters are bytes.
@@ -560,9 +534,9 @@ export function fastAppend(text: string, codes: CharCodes, from: number, N: numb
       }
       case Cur.Tcp: case Cur.Udp: {
         if (quoted) return null;
-        const bit = eq(C, flagAt, flagEnd, '--dport') ? 1 : eq(C, flagAt, flagEnd, '--sport') ? 2 : 0;
+        const bit = eq(codes, flagAt, flagEnd, '--dport') ? 1 : eq(codes, flagAt, flagEnd, '--sport') ? 2 : 0;
         if (bit === 0 || (portSeen & bit) !== 0) return null;
-        const p = decimal(C, vi, ve, 65535);
+        const p = decimal(codes, vi, ve, 65535);
         if (p < 0) return null;
         if (portSeen === 0) {
           sLo = 0; sHi = 65535; dLo = 0; dHi = 65535;
@@ -573,10 +547,10 @@ export function fastAppend(text: string, codes: CharCodes, from: number, N: numb
       }
       case Cur.Statistic:
         if (quoted) return null;
-        if (eq(C, flagAt, flagEnd, '--mode')) {
-          if (mode !== -1 || !eq(C, vi, ve, 'random')) return null;
+        if (eq(codes, flagAt, flagEnd, '--mode')) {
+          if (mode !== -1 || !eq(codes, vi, ve, 'random')) return null;
           mode = 1;
-        } else if (eq(C, flagAt, flagEnd, '--probability')) {
+        } else if (eq(codes, flagAt, flagEnd, '--probability')) {
           if (probAt !== -1) return null;
           probAt = vi;
           probEnd = ve;
