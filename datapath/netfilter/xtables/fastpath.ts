@@ -96,7 +96,7 @@ export class ChainNames {
     }
   }
 
-  /** The id of the chain named by the characters C[from, to), whose hashCodes is h, or -1. */
+  /** The id of the chain named by the characters C[from, to) (whose hashCodes is h, when known), or -1. */
   findCodes(C: CharCodes, from: number, to: number, h: number = hashCodes(C, from, to)): number {
     const slots = this.slots;
     for (let s = h & this.mask; ; s = (s + 1) & this.mask) {
