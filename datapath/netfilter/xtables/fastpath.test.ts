@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { ChainNames, charCodes, fastAppend, fastChain } from './fastpath.js';
+import { ChainNames, fastAppend, fastChain } from './fastpath.js';
+import { charCodes } from './charcodes.js';
 import { parseCommandLine } from './syntax.js';
 import { buildRule, type BuildEnv, type Rule } from './rule.js';
 import { XtTable, XtablesRuleset } from './ruleset.js';

@@ -22,6 +22,7 @@
  * statistic, a NAT range hold no state), so sharing them is invisible.
  */
 import { prefixMask } from '../../addr/ipv4.js';
+import { dottedQuad, type CharCodes } from './charcodes.js';
 import type { Chain } from './evaluate.js';
 import type { MatchModule, OptionArg, RuleHeader, TargetModule } from './module.js';
 import { fastRule, type Rule, type RuleMatch, type RuleTarget } from './rule.js';
@@ -40,19 +41,8 @@ import type { PortMatch } from './match/ports.js';
  * A Latin-1 text (a kube-proxy table is ASCII) is copied natively, one byte per character; any
  * other text (a comment in another script) takes two bytes per character.
  */
-export type CharCodes = Uint8Array | Uint16Array;
 
 const NO_CODES: CharCodes = new Uint8Array(0);
-
-/** The characters of text as CharCodes (the exact code units either way). */
-export function charCodes(text: string): CharCodes {
-  if (!NOT_LATIN1.test(text)) return Buffer.from(text, 'latin1');
-  const codes = new Uint16Array(text.length);
-  for (let i = 0; i < text.length; i++) codes[i] = text.charCodeAt(i);
-  return codes;
-}
-
-const NOT_LATIN1 = /[^\u0000-\u00ff]/;
 
 /**
  * The chains of one table, by integer id (the order they were added), found by name from the
@@ -329,29 +319,6 @@ function same(C: CharCodes, i: number, end: number, j: number, jEnd: number): bo
   if (end - i !== jEnd - j) return false;
   for (let k = i; k < end; k++) if (C[k] !== C[j + k - i]) return false;
   return true;
-}
-
-/** A dotted quad C[from, to) as rule.ts fastIPv4 reads one (1-3 digits, each part <= 255); null when not. */
-function dottedQuad(C: CharCodes, from: number, to: number): number | null {
-  let n = 0;
-  let part = 0;
-  let digits = 0;
-  let dots = 0;
-  for (let i = from; i < to; i++) {
-    const c = C[i]!;
-    if (c === 46) {
-      if (digits === 0 || part > 255) return null;
-      n = n * 256 + part;
-      part = 0;
-      digits = 0;
-      dots++;
-    } else if (c >= 48 && c <= 57 && digits < 3) {
-      part = part * 10 + (c - 48);
-      digits++;
-    } else return null;
-  }
-  if (dots !== 3 || digits === 0 || part > 255) return null;
-  return (n * 256 + part) >>> 0;
 }
 
 /** Strict decimal of [i, end), at most 10 digits (options.ts parseDecimal); -1 when not. */

@@ -8,6 +8,7 @@ import type { MatchModule, OptionArg, RuleHeader, TargetModule } from './module.
 import { ModuleOptionError } from './module.js';
 import { MATCHES, TARGETS } from './registry.js';
 import { parseDecimal } from './options.js';
+import { charCodes, dottedQuad } from './charcodes.js';
 
 /** /etc/protocols as iptables resolves `-p NAME` and prints `-p N` (getprotobyname/-bynumber). */
 const PROTOCOLS: readonly [string, number][] = [
@@ -109,29 +110,6 @@ export interface BuildEnv {
   warn(col: number, message: string): void;
 }
 
-/** Dotted quad to number without allocating (the bulk-load path); null when invalid. */
-export function fastIPv4(t: string, from: number, to: number): number | null {
-  let n = 0;
-  let part = 0;
-  let digits = 0;
-  let dots = 0;
-  for (let i = from; i < to; i++) {
-    const c = t.charCodeAt(i);
-    if (c === 46) {
-      if (digits === 0 || part > 255) return null;
-      n = n * 256 + part;
-      part = 0;
-      digits = 0;
-      dots++;
-    } else if (c >= 48 && c <= 57 && digits < 3) {
-      part = part * 10 + (c - 48);
-      digits++;
-    } else return null;
-  }
-  if (dots !== 3 || digits === 0 || part > 255) return null;
-  return (n * 256 + part) >>> 0;
-}
-
 function parseAddr(o: OptionArg): { addr: number; mask: number } {
   const text = o.values[0]!;
   if (text.includes(',')) {
@@ -139,7 +117,7 @@ function parseAddr(o: OptionArg): { addr: number; mask: number } {
     throw new RuleError(`address lists are not supported: "${text}"`, o.col, 'one address[/mask]');
   }
   const slash = text.indexOf('/');
-  const ip = fastIPv4(text, 0, slash < 0 ? text.length : slash);
+  const ip = dottedQuad(charCodes(text), 0, slash < 0 ? text.length : slash);
   let mask = 0xffffffff;
   if (slash >= 0) {
     const m = text.slice(slash + 1);

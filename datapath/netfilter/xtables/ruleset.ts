@@ -10,7 +10,8 @@ import { LineSyntaxError, parseCommandLine } from './syntax.js';
 import { buildRule, RuleError, ruleNeedsConntrack, saveRule, saveRuleOptions, type BuildEnv, type Rule, type RuleTarget } from './rule.js';
 import type { OptionArg, TargetModule } from './module.js';
 import { walk, type Chain, type Policy } from './evaluate.js';
-import { ChainNames, charCodes, fastAppend, fastChain, fastReset, hashCodes, type CharCodes } from './fastpath.js';
+import { ChainNames, fastAppend, fastChain, fastReset, hashCodes } from './fastpath.js';
+import { charCodes, type CharCodes } from './charcodes.js';
 
 export type { Chain, Policy } from './evaluate.js';
 export { saveRule } from './rule.js';
