@@ -127,13 +127,6 @@ function indexKey(r: Rule): number {
 
 export function buildIndex(rules: readonly Rule[]): ChainIndex {
   const runAt = new Int32Array(rules.length).fill(-1);
-  const tests: MatchFn[][] = [];
-  const testData: unknown[][] = [];
-  for (const r of rules) {
-    const live = r.matches.filter((m) => m.module.alwaysMatches !== true);
-    tests.push(live.map((m) => m.module.match));
-    testData.push(live.map((m) => m.data));
-  }
   const runs: IndexRun[] = [];
   let i = 0;
   while (i < rules.length) {
@@ -159,8 +152,23 @@ export function buildIndex(rules: readonly Rule[]): ChainIndex {
     }
     i = j;
   }
+  // Match lists for the rules outside runs (a run's rules are decided by the hash look-up).
+  const tests: MatchFn[][] = [];
+  const testData: unknown[][] = [];
+  for (let k = 0; k < rules.length; k++) {
+    if (runAt[k]! >= 0) {
+      tests.push(NO_TESTS);
+      testData.push(NO_TESTS);
+      continue;
+    }
+    const live = rules[k]!.matches.filter((m) => m.module.alwaysMatches !== true);
+    tests.push(live.map((m) => m.module.match));
+    testData.push(live.map((m) => m.data));
+  }
   return { runAt, runs, tests, testData };
 }
+
+const NO_TESTS: never[] = [];
 
 /** ruleMatches with the chain's compiled match list of the rule (same answer: only matches that
  *  always match are left out). */
