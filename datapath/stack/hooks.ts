@@ -156,7 +156,9 @@ class TableTracer implements Tracer {
 const contexts: TableContext[] = [];
 let contextDepth = 0;
 
-function table(f: Flight, ns: NetNS, hook: Hook, t: XtTable, dev: HookDevices, skb: Skb): HookVerdict {
+/** One xtables table at a hook; a table never loaded has no hook function registered: it accepts. */
+function table(f: Flight, ns: NetNS, hook: Hook, t: XtTable | undefined, dev: HookDevices, skb: Skb): HookVerdict {
+  if (t === undefined) return ACCEPT;
   const depth = contextDepth++;
   const ctx = (contexts[depth] ??= new TableContext()).set(f, ns, hook, t.name, dev, skb);
   try {
@@ -194,20 +196,14 @@ class NatChainCall implements NatChainRunner {
   priority = 0;
 
   runNatChain(): HookVerdict {
-    return this.nf === null ? natTable(this.f, this.ns, this.hook, this.dev, this.skb) : nftNat(this.nf, this.priority, this.f, this.ns, this.hook, this.dev, this.skb);
+    return this.nf === null ? table(this.f, this.ns, this.hook, this.ns.xtables.loaded.nat, this.dev, this.skb) : nftNat(this.nf, this.priority, this.f, this.ns, this.hook, this.dev, this.skb);
   }
 }
 
 /** The nftables nat chains up to `priority`, then the xtables nat table: apart from
  *  runNatChain so that its closure costs nothing where nftables has no rules. */
 function nftNat(nf: NftHookRun, priority: number, f: Flight, ns: NetNS, hook: Hook, dev: HookDevices, skb: Skb): HookVerdict {
-  return nf.nat(priority, () => natTable(f, ns, hook, dev, skb));
-}
-
-/** The xtables nat table at a NAT hook; a nat table never loaded accepts. */
-function natTable(f: Flight, ns: NetNS, hook: Hook, dev: HookDevices, skb: Skb): HookVerdict {
-  const nat = ns.xtables.loaded.nat;
-  return nat === undefined ? ACCEPT : table(f, ns, hook, nat, dev, skb);
+  return nf.nat(priority, () => table(f, ns, hook, ns.xtables.loaded.nat, dev, skb));
 }
 
 const natCalls: NatChainCall[] = [];
@@ -239,7 +235,6 @@ export function runHook(f: Flight, ns: NetNS, hook: Hook, skb: Skb, dev: HookDev
   // (conntrack only runs where one of them needs it), as in a pod without rules.
   if (ns.xtables.empty && ns.nftables.empty && !ns.ipvs.enabled) return ACCEPT;
   let v: HookVerdict;
-  // A table never loaded has no hook function registered: nothing to run.
   const xt = ns.xtables.loaded;
   const ct = ns.conntrack;
   const cost = f.walk.cost;
@@ -247,21 +242,21 @@ export function runHook(f: Flight, ns: NetNS, hook: Hook, skb: Skb, dev: HookDev
   switch (hook) {
     case 'PREROUTING':
       if ((v = up(nf, NF_IP_PRI.RAW)).kind !== 'accept') return v;
-      if (xt.raw !== undefined && (v = table(f, ns, hook, xt.raw, dev, skb)).kind !== 'accept') return v;
+      if ((v = table(f, ns, hook, xt.raw, dev, skb)).kind !== 'accept') return v;
       if ((v = up(nf, NF_IP_PRI.CONNTRACK)).kind !== 'accept') return v;
       if (ns.conntrackActive && (v = ct.in(skb, cost)).kind !== 'accept') return v;
       if ((v = up(nf, NF_IP_PRI.MANGLE)).kind !== 'accept') return v;
-      if (xt.mangle !== undefined && (v = table(f, ns, hook, xt.mangle, dev, skb)).kind !== 'accept') return v;
+      if ((v = table(f, ns, hook, xt.mangle, dev, skb)).kind !== 'accept') return v;
       if ((v = up(nf, NF_IP_PRI.NAT_DST)).kind !== 'accept') return v;
       if ((v = natHook(f, ns, hook, dev, skb, nf, NF_IP_PRI.NAT_DST)).kind !== 'accept') return v;
       return up(nf, Infinity);
     case 'INPUT':
       if ((v = up(nf, NF_IP_PRI.MANGLE)).kind !== 'accept') return v;
-      if (xt.mangle !== undefined && (v = table(f, ns, hook, xt.mangle, dev, skb)).kind !== 'accept') return v;
+      if ((v = table(f, ns, hook, xt.mangle, dev, skb)).kind !== 'accept') return v;
       if ((v = up(nf, NF_IP_PRI.FILTER)).kind !== 'accept') return v;
-      if (xt.filter !== undefined && (v = table(f, ns, hook, xt.filter, dev, skb)).kind !== 'accept') return v;
+      if ((v = table(f, ns, hook, xt.filter, dev, skb)).kind !== 'accept') return v;
       if ((v = up(nf, NF_IP_PRI.SECURITY)).kind !== 'accept') return v;
-      if (xt.security !== undefined && (v = table(f, ns, hook, xt.security, dev, skb)).kind !== 'accept') return v;
+      if ((v = table(f, ns, hook, xt.security, dev, skb)).kind !== 'accept') return v;
       if (ns.ipvs.enabled && ipvsStack !== null) {
         // ip_vs_reply4 (NAT_SRC - 2) and ip_vs_remote_request4 (NAT_SRC - 1)
         if ((v = up(nf, NF_IP_PRI.NAT_SRC - 2)).kind !== 'accept') return v;
@@ -273,11 +268,11 @@ export function runHook(f: Flight, ns: NetNS, hook: Hook, skb: Skb, dev: HookDev
       return ct.confirm(skb);
     case 'FORWARD':
       if ((v = up(nf, NF_IP_PRI.MANGLE)).kind !== 'accept') return v;
-      if (xt.mangle !== undefined && (v = table(f, ns, hook, xt.mangle, dev, skb)).kind !== 'accept') return v;
+      if ((v = table(f, ns, hook, xt.mangle, dev, skb)).kind !== 'accept') return v;
       if ((v = up(nf, NF_IP_PRI.FILTER)).kind !== 'accept') return v;
-      if (xt.filter !== undefined && (v = table(f, ns, hook, xt.filter, dev, skb)).kind !== 'accept') return v;
+      if ((v = table(f, ns, hook, xt.filter, dev, skb)).kind !== 'accept') return v;
       if ((v = up(nf, NF_IP_PRI.SECURITY)).kind !== 'accept') return v;
-      if (xt.security !== undefined && (v = table(f, ns, hook, xt.security, dev, skb)).kind !== 'accept') return v;
+      if ((v = table(f, ns, hook, xt.security, dev, skb)).kind !== 'accept') return v;
       if (ns.ipvs.enabled && ipvsStack !== null) {
         // ip_vs_reply4 at FORWARD, priority 100
         if ((v = up(nf, NF_IP_PRI.NAT_SRC)).kind !== 'accept') return v;
@@ -286,12 +281,12 @@ export function runHook(f: Flight, ns: NetNS, hook: Hook, skb: Skb, dev: HookDev
       return up(nf, Infinity);
     case 'OUTPUT': {
       if ((v = up(nf, NF_IP_PRI.RAW)).kind !== 'accept') return v;
-      if (xt.raw !== undefined && (v = table(f, ns, hook, xt.raw, dev, skb)).kind !== 'accept') return v;
+      if ((v = table(f, ns, hook, xt.raw, dev, skb)).kind !== 'accept') return v;
       if ((v = up(nf, NF_IP_PRI.CONNTRACK)).kind !== 'accept') return v;
       if (ns.conntrackActive && (v = ct.in(skb, cost)).kind !== 'accept') return v;
       let m = skb.mark, s = skb.pkt.src, d = skb.pkt.dst;
       if ((v = up(nf, NF_IP_PRI.MANGLE)).kind !== 'accept') return v;
-      if (xt.mangle !== undefined && (v = table(f, ns, hook, xt.mangle, dev, skb)).kind !== 'accept') return v;
+      if ((v = table(f, ns, hook, xt.mangle, dev, skb)).kind !== 'accept') return v;
       if (dev.reroute && routeKeyChanged(skb, m, s, d) && !dev.reroute()) return { kind: 'drop', reason: 'reroute-failed' };
       m = skb.mark, s = skb.pkt.src, d = skb.pkt.dst;
       if ((v = up(nf, NF_IP_PRI.NAT_DST)).kind !== 'accept') return v;
@@ -303,14 +298,14 @@ export function runHook(f: Flight, ns: NetNS, hook: Hook, skb: Skb, dev: HookDev
         if ((v = ipvsHook(f, ns, hook, skb, dev, ipvsStack)).kind !== 'accept') return v;
       }
       if ((v = up(nf, NF_IP_PRI.FILTER)).kind !== 'accept') return v;
-      if (xt.filter !== undefined && (v = table(f, ns, hook, xt.filter, dev, skb)).kind !== 'accept') return v;
+      if ((v = table(f, ns, hook, xt.filter, dev, skb)).kind !== 'accept') return v;
       if ((v = up(nf, NF_IP_PRI.SECURITY)).kind !== 'accept') return v;
-      if (xt.security !== undefined && (v = table(f, ns, hook, xt.security, dev, skb)).kind !== 'accept') return v;
+      if ((v = table(f, ns, hook, xt.security, dev, skb)).kind !== 'accept') return v;
       return up(nf, Infinity);
     }
     case 'POSTROUTING':
       if ((v = up(nf, NF_IP_PRI.MANGLE)).kind !== 'accept') return v;
-      if (xt.mangle !== undefined && (v = table(f, ns, hook, xt.mangle, dev, skb)).kind !== 'accept') return v;
+      if ((v = table(f, ns, hook, xt.mangle, dev, skb)).kind !== 'accept') return v;
       if ((v = up(nf, NF_IP_PRI.NAT_SRC)).kind !== 'accept') return v;
       if ((v = natHook(f, ns, hook, dev, skb, nf, NF_IP_PRI.NAT_SRC)).kind !== 'accept') return v;
       if ((v = up(nf, Infinity)).kind !== 'accept') return v;
