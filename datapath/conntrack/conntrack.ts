@@ -89,6 +89,30 @@ const SPARE_MAX = 65536;
 
 const UNTRACKED_REF: CtRef = Object.freeze({ entry: null, dir: 'original', info: 'untracked' }) as CtRef;
 
+/** An entry record of the table's one shape; newEntryFields gives every field its value. */
+function blankEntry(): CtEntry {
+  return {
+    id: 0,
+    orig: { src: 0, dst: 0, proto: 0, sport: 0, dport: 0 },
+    reply: { src: 0, dst: 0, proto: 0, sport: 0, dport: 0 },
+    status: { confirmed: false, seenReply: false, assured: false, srcNat: false, dstNat: false, srcNatDone: false, dstNatDone: false },
+    tcpState: null,
+    mark: 0,
+    expires: 0,
+    timeoutMs: 0,
+    streamTs: 0,
+    icmpType: 0,
+    tcpLastIndex: -1,
+    tcpLastDir: null,
+    natClash: false,
+    dying: false,
+    ix: NIL,
+    inBySource: false,
+    origHash: 0,
+    handedOut: false,
+  };
+}
+
 function invalidRef(): CtRef {
   return { entry: null, dir: 'original', info: 'invalid' };
 }
@@ -387,46 +411,22 @@ export class Conntrack {
     return this.newEntryFields(orig.src, orig.dst, orig.proto, orig.sport, orig.dport, this.hashOf(orig));
   }
 
+  /** A new connection's entry: a spare one when there is one, else a fresh record (blankEntry);
+   *  either way every field is set here, so a reused entry carries nothing of its last use. */
   private newEntryFields(src: number, dst: number, proto: number, sport: number, dport: number, origHash: number): CtEntry {
     const icmp = proto === IPPROTO_ICMP;
-    const e = this.spare.pop();
-    if (e === undefined) {
-      return {
-        id: this.nextId++,
-        orig: { src, dst, proto, sport, dport },
-        // nf_ct_invert_tuple (tuple.ts invertTuple), built in place.
-        reply: { src: dst, dst: src, proto, sport: icmp ? sport : dport, dport: icmp ? dport : sport },
-        status: {
-          confirmed: false, seenReply: false, assured: false, srcNat: false, dstNat: false,
-          srcNatDone: false, dstNatDone: false,
-        },
-        tcpState: proto === IPPROTO_TCP ? 'NONE' : null,
-        mark: 0,
-        expires: 0,
-        timeoutMs: 0,
-        streamTs: 0,
-        icmpType: 0,
-        tcpLastIndex: -1,
-        tcpLastDir: null,
-        natClash: false,
-        dying: false,
-        ix: NIL,
-        inBySource: false,
-        origHash,
-        handedOut: false,
-      };
-    }
-    // A spare entry becomes the new connection's: every field as the literal above sets it.
+    const e = this.spare.pop() ?? blankEntry();
     (e as { id: number }).id = this.nextId++;
     const o = e.orig, r = e.reply, st = e.status;
     o.src = src; o.dst = dst; o.proto = proto; o.sport = sport; o.dport = dport;
+    // nf_ct_invert_tuple (tuple.ts invertTuple), built in place.
     r.src = dst; r.dst = src; r.proto = proto; r.sport = icmp ? sport : dport; r.dport = icmp ? dport : sport;
     st.confirmed = st.seenReply = st.assured = st.srcNat = st.dstNat = st.srcNatDone = st.dstNatDone = false;
     e.tcpState = proto === IPPROTO_TCP ? 'NONE' : null;
     e.mark = e.expires = e.timeoutMs = e.streamTs = e.icmpType = 0;
     e.tcpLastIndex = -1;
     e.tcpLastDir = null;
-    e.natClash = e.dying = e.inBySource = false;
+    e.natClash = e.dying = e.inBySource = e.handedOut = false;
     e.ix = NIL;
     e.origHash = origHash;
     return e;
